@@ -1,0 +1,42 @@
+import { inspectAudioFile } from "../audio/inspect.ts";
+import { wireFormatProblem, type WireEncoding, type WireFormat } from "../audio/wire-format.ts";
+import { UsageError } from "../common/errors.ts";
+import { ExitCode } from "../common/exit-codes.ts";
+import { parseChoice, parsePositiveInteger, type RawValue } from "../config/parse-values.ts";
+import { formatAudioInspection } from "../report/audio-inspection.ts";
+
+/** Options of `voxbench audio`, as cac hands them over. */
+export interface AudioCommandOptions {
+  sampleRate?: RawValue;
+  encoding?: RawValue;
+  json?: RawValue;
+}
+
+/**
+ * `voxbench audio <files...>`: inspects each file, reporting bad ones and carrying on; exits 2 at
+ * the end when any file failed.
+ */
+export async function audioCommand(files: readonly string[], options: AudioCommandOptions): Promise<number> {
+  if (files.length === 0) throw new UsageError("voxbench audio needs at least one WAV file");
+  const encoding = parseChoice<WireEncoding>("--encoding", options.encoding ?? "pcm16", ["pcm16", "mulaw"]);
+  const defaultRate = encoding === "mulaw" ? 8000 : 16000;
+  const target: WireFormat = {
+    encoding,
+    sampleRateHz: parsePositiveInteger("--sample-rate", options.sampleRate ?? defaultRate),
+  };
+  const problem = wireFormatProblem(target);
+  if (problem) throw new UsageError(`--sample-rate/--encoding: ${problem}`);
+  let failures = 0;
+  for (const file of files) {
+    const report = await inspectAudioFile(file, target);
+    if (report.error !== undefined) failures++;
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } else if (report.error !== undefined) {
+      process.stderr.write(`voxbench: ${report.file}: ${report.error}\n`);
+    } else {
+      process.stdout.write(`${formatAudioInspection(report)}\n`);
+    }
+  }
+  return failures > 0 ? ExitCode.Usage : ExitCode.Ok;
+}

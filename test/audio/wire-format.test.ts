@@ -1,0 +1,64 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { rmsDbfs } from "../../src/audio/energy.ts";
+import { createClip } from "../../src/audio/pcm.ts";
+import { frameAudio, frameByteLength } from "../../src/audio/frames.ts";
+import { decodeWireAudio, encodeForWire, wireDurationMs, wireFormatProblem } from "../../src/audio/wire-format.ts";
+
+function tone(sampleRateHz: number, durationMs: number): Int16Array {
+  const samples = new Int16Array((sampleRateHz * durationMs) / 1000);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(10000 * Math.sin((2 * Math.PI * 400 * i) / sampleRateHz));
+  return samples;
+}
+
+describe("wire formats", () => {
+  for (const sampleRateHz of [8000, 16000, 24000, 48000]) {
+    test(`PCM16 little-endian at ${sampleRateHz} Hz`, () => {
+      const encoded = encodeForWire(createClip(tone(16000, 1000), 16000), { encoding: "pcm16", sampleRateHz });
+      assert.equal(encoded.bytes.length, sampleRateHz * 2);
+      assert.equal(encoded.durationMs, 1000);
+      assert.equal(wireDurationMs(encoded.bytes.length, encoded.format), 1000);
+      const decoded = decodeWireAudio(encoded.bytes, encoded.format);
+      assert.ok(Math.abs(rmsDbfs(decoded) - rmsDbfs(tone(16000, 1000))) < 0.1);
+    });
+  }
+  test("PCM16 bytes are little-endian", () => {
+    const encoded = encodeForWire(createClip(Int16Array.from([0x1234, -2]), 8000), { encoding: "pcm16", sampleRateHz: 8000 });
+    assert.deepEqual([...encoded.bytes], [0x34, 0x12, 0xfe, 0xff]);
+  });
+  test("mu-law at 8 kHz: one byte per sample, level kept within 0.2 dB", () => {
+    const encoded = encodeForWire(createClip(tone(16000, 1000), 16000), { encoding: "mulaw", sampleRateHz: 8000 });
+    assert.equal(encoded.bytes.length, 8000);
+    const decoded = decodeWireAudio(encoded.bytes, encoded.format);
+    assert.ok(Math.abs(rmsDbfs(decoded) - rmsDbfs(tone(16000, 1000))) < 0.2);
+  });
+  test("invalid formats are explained", () => {
+    assert.match(wireFormatProblem({ encoding: "mulaw", sampleRateHz: 16000 }) ?? "", /8000 Hz only/);
+    assert.match(wireFormatProblem({ encoding: "pcm16", sampleRateHz: 44100 }) ?? "", /unsupported sample rate 44100/);
+    assert.equal(wireFormatProblem({ encoding: "pcm16", sampleRateHz: 24000 }), undefined);
+    assert.throws(() => encodeForWire(createClip(new Int16Array(10), 8000), { encoding: "pcm16", sampleRateHz: 11025 }));
+  });
+});
+
+describe("frames", () => {
+  const encoded = encodeForWire(createClip(tone(8000, 1010), 8000), { encoding: "pcm16", sampleRateHz: 16000 });
+  test("20 ms frames of PCM16 at 16 kHz are 640 bytes; the last holds the remainder", () => {
+    const frames = frameAudio(encoded);
+    assert.equal(frames.length, 51);
+    assert.ok(frames.slice(0, 50).every((frame) => frame.length === 640));
+    assert.equal(frames[50]!.length, 320);
+  });
+  test("frames are views of the shared bytes, not copies", () => {
+    const frames = frameAudio(encoded, 20);
+    assert.ok(frames.every((frame) => frame.buffer === encoded.bytes.buffer));
+    assert.equal(frames[1]!.byteOffset, encoded.bytes.byteOffset + 640);
+  });
+  test("mu-law 8 kHz 20 ms frames are 160 bytes, as Twilio sends", () => {
+    const mulaw = encodeForWire(createClip(tone(8000, 100), 8000), { encoding: "mulaw", sampleRateHz: 8000 });
+    assert.equal(frameByteLength(mulaw, 20), 160);
+  });
+  test("a frame length that is not a whole number of samples is refused", () => {
+    assert.throws(() => frameByteLength(encoded, 0.01), /whole number of samples/);
+    assert.throws(() => frameByteLength(encoded, 0), /whole number of samples/);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Runs the real `voxbench` CLI in a child process on the runtime running the tests (Node with tsx,
+ * or Deno), so each runner checks the CLI on its own runtime.
+ */
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+
+export const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** The command line that runs a TypeScript entry point on this runtime. */
+export function runtimeCommand(entry: string): string[] {
+  return isDeno ? [process.execPath, "run", "-A", entry] : [process.execPath, "--import", "tsx", entry];
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRun {
+  readonly child: ReturnType<typeof spawn>;
+  readonly done: Promise<CliResult>;
+  /** Resolves once stdout or stderr has printed text matching `pattern`. */
+  waitFor(pattern: RegExp): Promise<string>;
+}
+
+/** Starts the CLI with `args`; the caller awaits `done` (and may signal `child`). */
+export function startCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+  const [command, ...prefix] = runtimeCommand(CLI);
+  const child = spawn(command!, [...prefix, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { pattern: RegExp; resolve: (text: string) => void }[] = [];
+  const check = (): void => {
+    for (const waiter of [...waiters]) {
+      const match = waiter.pattern.exec(stdout + stderr);
+      if (match) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(match[0]);
+      }
+    }
+  };
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+    check();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+    check();
+  });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return {
+    child,
+    done,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve });
+        check();
+        void done.then((result) => reject(new Error(`CLI exited (${result.code}) before printing ${pattern}:\n${result.stdout}\n${result.stderr}`)));
+      }),
+  };
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return startCli(args, options).done;
+}
