@@ -37,5 +37,5 @@ const stats = summarize(lags)!;
 console.log(`  frames sent      ${lags.length} (${(bytesSent / 1e6).toFixed(1)} MB) in ${(wallMs / 1000).toFixed(2)} s`);
 console.log(`  send lag p50     ${stats.median.toFixed(3)} ms`);
 console.log(`  send lag p99     ${stats.p99.toFixed(3)} ms`);
-console.log(`  send lag max     ${stats.max.toFixed(3)} ms   (min ${stats.min.toFixed(3)} ms: negative = up to 0.5 ms early)`);
+console.log(`  send lag max     ${stats.max.toFixed(3)} ms   (min ${stats.min.toFixed(3)} ms)`);
 console.log(`  CPU              ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (${(((cpu.user + cpu.system) / 1e3 / wallMs) * 100).toFixed(1)}% of one core)`);

@@ -15,16 +15,28 @@ import { monotonicNowMs, type MonotonicClock } from "./clock.ts";
  * ```
  */
 export class DeadlineScheduler {
-  /** Tasks up to this early run now: re-arming a timer for less than a millisecond costs a millisecond. */
-  static readonly EARLY_TOLERANCE_MS = 0.5;
+  /** Tasks this close to due run now (clock reads themselves take a few microseconds). */
+  static readonly EARLY_TOLERANCE_MS = 0.02;
+  /** Within this of the next deadline, poll with setImmediate rather than trust a 1 ms timer. */
+  private static readonly POLL_WINDOW_MS = 1;
+  /** Polling keeps a core busy: at most this many ms of polling per {@link POLL_BUDGET_WINDOW_MS}. */
+  private static readonly POLL_BUDGET_MS = 5;
+  private static readonly POLL_BUDGET_WINDOW_MS = 100;
   private readonly heap: Task[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
   private armedForMs = Infinity;
+  private intendedWakeMs = 0;
+  /** How late timers wake on this runtime and machine (moving average), so they are armed that much early. */
+  private timerLatenessMs = 0;
+  private pollStartedMs = 0;
+  private pollWindowStartMs = 0;
+  private pollSpentMs = 0;
   private sequence = 0;
 
   constructor(private readonly clock: MonotonicClock = monotonicNowMs) {}
 
-  /** Runs `callback(lagMs)` at `deadlineMs`; `lagMs` is how late it actually ran (may be slightly negative). */
+  /** Runs `callback(lagMs)` at `deadlineMs`; `lagMs` is how late it actually ran (>= -0.02 ms). */
   at(deadlineMs: number, callback: (lagMs: number) => void): Cancel {
     const task: Task = { deadlineMs, callback, sequence: this.sequence++, cancelled: false };
     this.push(task);
@@ -42,15 +54,37 @@ export class DeadlineScheduler {
   private arm(): void {
     const next = this.heap[0];
     if (!next) return;
+    if (this.immediate !== undefined) return; // already polling: it sees the new head
     if (this.timer !== undefined && this.armedForMs <= next.deadlineMs) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const nowMs = this.clock();
+    const remainingMs = next.deadlineMs - nowMs;
+    const canPoll = this.pollBudgetLeft(nowMs);
+    if (remainingMs <= DeadlineScheduler.POLL_WINDOW_MS && canPoll) {
+      // Timers have millisecond granularity; the last stretch is polled, never slept past.
+      this.armedForMs = Infinity;
+      this.pollStartedMs = nowMs;
+      this.immediate = setImmediate(() => this.fire(false));
+      return;
+    }
     this.armedForMs = next.deadlineMs;
-    const delayMs = Math.max(0, Math.floor(next.deadlineMs - this.clock()));
-    this.timer = setTimeout(() => this.fire(), delayMs);
+    // With polling, wake a little early and poll the rest; without (budget spent), wake at or just after.
+    const lead = canPoll ? Math.min(2, Math.max(0, this.timerLatenessMs)) + DeadlineScheduler.POLL_WINDOW_MS / 2 : 0;
+    const delayMs = canPoll ? Math.max(0, Math.floor(remainingMs - lead)) : Math.max(1, Math.ceil(remainingMs));
+    this.intendedWakeMs = this.clock() + delayMs;
+    this.timer = setTimeout(() => this.fire(true), delayMs);
   }
 
-  private fire(): void {
-    this.timer = undefined;
+  private fire(fromTimer: boolean): void {
+    if (fromTimer) {
+      this.timer = undefined;
+      const latenessMs = this.clock() - this.intendedWakeMs;
+      this.timerLatenessMs = 0.9 * this.timerLatenessMs + 0.1 * latenessMs;
+    } else {
+      this.immediate = undefined;
+      this.pollSpentMs += this.clock() - this.pollStartedMs;
+    }
     this.armedForMs = Infinity;
     for (;;) {
       const next = this.heap[0];
@@ -61,6 +95,14 @@ export class DeadlineScheduler {
       if (!next.cancelled) next.callback(nowMs - next.deadlineMs);
     }
     this.arm();
+  }
+
+  private pollBudgetLeft(nowMs: number): boolean {
+    if (nowMs - this.pollWindowStartMs >= DeadlineScheduler.POLL_BUDGET_WINDOW_MS) {
+      this.pollWindowStartMs = nowMs;
+      this.pollSpentMs = 0;
+    }
+    return this.pollSpentMs < DeadlineScheduler.POLL_BUDGET_MS;
   }
 
   private push(task: Task): void {

@@ -28,6 +28,11 @@ export interface CliRun {
   readonly done: Promise<CliResult>;
   /** Resolves once stdout or stderr has printed text matching `pattern`. */
   waitFor(pattern: RegExp): Promise<string>;
+  /**
+   * Sends a signal with process.kill: Deno's child.kill() makes the child's exit status read as
+   * "killed by that signal" even when the child handled it and exited normally.
+   */
+  signal(name: NodeJS.Signals): void;
 }
 
 /** Starts the CLI with `args`; the caller awaits `done` (and may signal `child`). */
@@ -64,6 +69,9 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
   return {
     child,
     done,
+    signal: (name) => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, name);
+    },
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
         waiters.push({ pattern, resolve });

@@ -1,0 +1,22 @@
+import { Buffer } from "node:buffer";
+
+/**
+ * Base64 for audio payloads, through node:buffer (native on Node and Deno, and far faster than
+ * btoa on large buffers).
+ *
+ * @example
+ * ```ts
+ * import { fromBase64, toBase64 } from "./base64.ts";
+ * console.log(toBase64(new Uint8Array([1, 2, 3])), fromBase64("AQID").length); // "AQID" 3
+ * ```
+ */
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+/** Decodes base64; returns undefined when the text is not valid base64. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9+/\r\n]*={0,2}$/.test(text)) return undefined;
+  const buffer = Buffer.from(text, "base64");
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
