@@ -45,3 +45,44 @@ export {
 } from "./audio/library.ts";
 export { inspectAudioFile, type AudioInspection } from "./audio/inspect.ts";
 export { percentile, summarize, type Statistics } from "./metrics/percentiles.ts";
+
+// Load testing: run(), its options and results.
+export { run, prepareRun, executeRun, makeRunId, SUMMARY_SCHEMA_VERSION, type RunResult, type PreparedRun } from "./load/runner.ts";
+export { RUN_DEFAULTS, type RunOptions, type RunConfig, type RunProgress } from "./load/options.ts";
+export type { GeneratorHealth } from "./load/health.ts";
+
+// Scenarios: the four built-ins, and defineScenario for your own.
+export { defineScenario, type Scenario } from "./scenarios/define.ts";
+export {
+  TurnContext,
+  type EventMark,
+  type MeasuredReply,
+  type ReplyAnalysis,
+  type ReplyEnd,
+  type TurnSettings,
+  type Utterance,
+} from "./scenarios/turn-context.ts";
+export { BUILT_IN_SCENARIOS, pickScenario, scenarioMix, type ScenarioWeights, type WeightedScenario } from "./scenarios/registry.ts";
+export { simpleQuery } from "./scenarios/simple-query.ts";
+export { toolCall } from "./scenarios/tool-call.ts";
+export { interruption } from "./scenarios/interruption.ts";
+export { falseAlarm } from "./scenarios/false-alarm.ts";
+
+// Measurements and results.
+export { OUTCOMES, TurnFailure, isFailure, type Outcome, type FailureOutcome } from "./metrics/outcomes.ts";
+export { TURN_COLUMNS, emptyTurnRecord, roundMs, type TurnRecord } from "./metrics/turn-record.ts";
+export { summarizeRun, SUMMARY_METRICS, type RunSummary, type TurnSetSummary, type SummaryMetric } from "./metrics/summary.ts";
+export { simulatePlayback, type PlaybackResult } from "./session/playback.ts";
+export type { SessionEvent } from "./protocol/client-adapter.ts";
+
+// Reports and exports.
+export { formatConsoleReport } from "./report/console-report.ts";
+export { writeExports, summaryJson, type ExportPaths } from "./report/exports.ts";
+export { turnsToCsv } from "./report/turns-csv.ts";
+
+// The reference voice bot.
+export { serve, WS_PATH, type RunningServer } from "./server/server.ts";
+export { SERVER_DEFAULTS, type ServerOptions } from "./server/options.ts";
+export type { TurnLogRecord } from "./server/turn-log.ts";
+export { FAULT_KINDS, type FaultKind, type FaultOptions } from "./server/faults.ts";
+export type { Distribution } from "./server/latency-model.ts";

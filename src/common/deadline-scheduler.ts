@@ -33,6 +33,8 @@ export class DeadlineScheduler {
   private pollWindowStartMs = 0;
   private pollSpentMs = 0;
   private sequence = 0;
+  /** Tasks not yet run or cancelled: at zero no timer is kept, so a finished program can exit. */
+  private live = 0;
 
   constructor(private readonly clock: MonotonicClock = monotonicNowMs) {}
 
@@ -40,10 +42,30 @@ export class DeadlineScheduler {
   at(deadlineMs: number, callback: (lagMs: number) => void): Cancel {
     const task: Task = { deadlineMs, callback, sequence: this.sequence++, cancelled: false };
     this.push(task);
+    this.live++;
     this.arm();
     return () => {
+      if (task.cancelled || task.done) return;
       task.cancelled = true;
+      this.live--;
+      this.dropCancelledHead();
     };
+  }
+
+  /** Pops cancelled tasks off the head and re-arms for the next live one (or disarms when none). */
+  private dropCancelledHead(): void {
+    if (this.heap[0] && !this.heap[0].cancelled) return;
+    while (this.heap[0]?.cancelled) this.pop();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedForMs = Infinity;
+    if (this.live === 0) {
+      this.heap.length = 0;
+      if (this.immediate !== undefined) clearImmediate(this.immediate);
+      this.immediate = undefined;
+      return;
+    }
+    this.arm();
   }
 
   /** Number of tasks waiting (cancelled ones included until they are reached). */
@@ -92,7 +114,11 @@ export class DeadlineScheduler {
       const nowMs = this.clock();
       if (next.deadlineMs > nowMs + DeadlineScheduler.EARLY_TOLERANCE_MS) break;
       this.pop();
-      if (!next.cancelled) next.callback(nowMs - next.deadlineMs);
+      if (!next.cancelled) {
+        next.done = true;
+        this.live--;
+        next.callback(nowMs - next.deadlineMs);
+      }
     }
     this.arm();
   }
@@ -144,6 +170,7 @@ interface Task {
   readonly callback: (lagMs: number) => void;
   readonly sequence: number;
   cancelled: boolean;
+  done?: boolean;
 }
 
 function before(a: Task, b: Task): boolean {

@@ -21,7 +21,7 @@ export function decodeSpeechAudio(
   const bytes = fromBase64(base64);
   if (!bytes) return { ok: false, reason: "speech_end audio is not valid base64" };
   if (bytes.length === 0) return { ok: false, reason: "speech_end audio is empty" };
-  const isWav = bytes.length >= 4 && bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46;
+  const isWav = bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === "RIFF" && String.fromCharCode(...bytes.subarray(8, 12)) === "WAVE";
   if (isWav) {
     try {
       return { ok: true, clip: decodeWav(bytes, "speech_end audio").clip };

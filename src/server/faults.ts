@@ -1,4 +1,4 @@
-import { createRandom, type Random } from "../common/random.ts";
+import { deriveRandom, type Random } from "../common/random.ts";
 
 /** Faults the reference server can inject, to check how a client classifies failures. */
 export type FaultKind = "close" | "malformed" | "no-reply" | "slow-handshake" | "drop-chunks" | "error";
@@ -23,14 +23,7 @@ export const NO_FAULTS: FaultOptions = { rate: 0, kinds: [], slowHandshakeMs: 20
 
 /** A deterministic generator for one (seed, connection, turn) triple, independent of timing. */
 export function randomFor(seed: number, connectionIndex: number, turnIndex: number): Random {
-  let hash = seed >>> 0;
-  for (const value of [connectionIndex, turnIndex]) {
-    hash = Math.imul(hash ^ (value + 0x9e3779b9), 0x85ebca6b) >>> 0;
-    hash ^= hash >>> 13;
-    hash = Math.imul(hash, 0xc2b2ae35) >>> 0;
-    hash ^= hash >>> 16;
-  }
-  return createRandom(hash);
+  return deriveRandom(seed, connectionIndex, turnIndex);
 }
 
 /**

@@ -68,7 +68,8 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
     counters: { turnsStarted: 0, turnsFinished: 0, activeReplies: 0 },
   };
   const connections = new Set<BotConnection>();
-  const pendingUpgrades = new Set<ReturnType<typeof setTimeout>>();
+  /** Handshakes held back by the slow-handshake fault, and their sockets. */
+  const pendingUpgrades = new Map<ReturnType<typeof setTimeout>, Duplex>();
   let connectionCount = 0;
   const startedAtMs = monotonicNowMs();
 
@@ -76,6 +77,8 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
     noServer: true,
     maxPayload: options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes,
     perMessageDeflate: false,
+    // The JSON parser rejects what matters; validating 85 KB of UTF-8 first only delays the stamp.
+    skipUTF8Validation: true,
   });
 
   const onConnection = (ws: WebSocket, connectionIndex: number): void => {
@@ -131,7 +134,11 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
       pendingUpgrades.delete(timer);
       if (!socket.destroyed) upgrade();
     }, delayMs);
-    pendingUpgrades.add(timer);
+    pendingUpgrades.set(timer, socket);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      pendingUpgrades.delete(timer);
+    });
   });
   httpServer.on("clientError", (_error, socket) => socket.destroy());
 
@@ -165,7 +172,10 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
     host,
     close: () => {
       closing ??= (async () => {
-        for (const timer of pendingUpgrades) clearTimeout(timer);
+        for (const [timer, socket] of pendingUpgrades) {
+          clearTimeout(timer);
+          socket.destroy();
+        }
         for (const connection of connections) connection.shutdown();
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         // Give clients a moment to answer the close handshake, then drop whoever has not.

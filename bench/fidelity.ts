@@ -1,0 +1,108 @@
+/**
+ * Timing fidelity at scale: voxbench's per-turn ttft_ms and total_ms against the reference
+ * server's own clock (its --log-turns), at 10, 100 and 500 concurrent callers, plus the load
+ * generator's CPU-seconds and peak memory per 1,000 turns.
+ *
+ * The server runs in its own process (`voxbench serve --reply-delay-ms 300`, real-time replies);
+ * the callers run in this process with the bundled speech fixtures (simple queries and tool calls).
+ *
+ *   node --import tsx bench/fidelity.ts [--server-runtime node|deno] [--counts 10,100,500]
+ *   npx deno run -A bench/fidelity.ts
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { run } from "../src/load/runner.ts";
+import { currentRuntime } from "../src/common/runtime.ts";
+import { summarize } from "../src/metrics/percentiles.ts";
+import type { TurnLogRecord } from "../src/server/turn-log.ts";
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string): string => {
+  const index = args.indexOf(name);
+  return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
+};
+const serverRuntime = option("--server-runtime", "node");
+const counts = option("--counts", "10,100,500").split(",").map(Number);
+const REQUESTS: Record<number, number> = { 10: 10, 100: 5, 500: 2 };
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+async function startServer(logPath: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const cli = join(root, "src/cli.ts");
+  const [command, ...prefix] = serverRuntime === "deno" ? [join(root, "node_modules/deno/deno"), "run", "-A", cli] : [process.execPath, "--import", "tsx", cli];
+  const child = spawn(command!, [...prefix, "serve", "--port", "0", "--reply-delay-ms", "300", "--done-event", "--log-turns", logPath], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /Server ready on port (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on("exit", () => reject(new Error("server exited")));
+  });
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    stop: () =>
+      new Promise((resolve) => {
+        child.on("close", () => resolve());
+        process.kill(child.pid!, "SIGTERM");
+      }),
+  };
+}
+
+const runtime = currentRuntime();
+console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version}, reference server on ${serverRuntime} (separate process)`);
+console.log("|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock");
+for (const concurrency of counts) {
+  const dir = await mkdtemp(join(tmpdir(), "voxbench-fidelity-"));
+  const logPath = join(dir, "turns.jsonl");
+  const server = await startServer(logPath);
+  const requests = REQUESTS[concurrency] ?? 2;
+  const result = await run({
+    server: server.url,
+    concurrency,
+    requests,
+    seed: 1,
+    weights: { simple: 0.7, tools: 0.3, interruptions: 0, falseAlarms: 0 },
+    thinkTimeS: { min: 0.5, max: 2 },
+    // Callers start spread over 2 s (about one utterance), as real callers arrive: without it the
+    // first turns all end their speech in the same few ms and queue in the server's socket buffers.
+    rampUpS: 2,
+  });
+  await server.stop();
+  const log = (await readFile(logPath, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as TurnLogRecord);
+  const bySession = new Map<string, TurnLogRecord[]>();
+  for (const record of log) bySession.set(record.session_id, [...(bySession.get(record.session_id) ?? []), record]);
+  const seen = new Map<string, number>();
+  const ttftErrors: number[] = [];
+  const totalErrors: number[] = [];
+  for (const turn of result.turns) {
+    if (turn.outcome !== "ok" || !turn.session_id) continue;
+    const index = seen.get(turn.session_id) ?? 0;
+    seen.set(turn.session_id, index + 1);
+    const truth = bySession.get(turn.session_id)?.[index];
+    if (!truth || truth.first_chunk_sent_ms === null || truth.last_chunk_sent_ms === null) continue;
+    ttftErrors.push(Math.abs(turn.ttft_ms! - (truth.first_chunk_sent_ms - truth.speech_end_received_ms)));
+    if (process.env.FIDELITY_DEBUG) console.log("DEBUG", turn.started_at, turn.client_id, turn.turn_index, ttftErrors.at(-1)!.toFixed(2));
+    totalErrors.push(Math.abs(turn.total_ms! - (truth.last_chunk_sent_ms - truth.speech_end_received_ms)));
+  }
+  const ttft = summarize(ttftErrors);
+  const total = summarize(totalErrors);
+  const turns = result.summary.turns;
+  console.log(
+    [
+      `c=${String(concurrency).padStart(3)} ${String(turns).padStart(4)} turns (${result.summary.ok} ok)`,
+      `ttft p50 ${ttft?.median.toFixed(2)} p95 ${ttft?.p95.toFixed(2)} p99 ${ttft?.p99.toFixed(2)} max ${ttft?.max.toFixed(2)}`,
+      `total p50 ${total?.median.toFixed(2)} p99 ${total?.p99.toFixed(2)} max ${total?.max.toFixed(2)}`,
+      `CPU ${((result.health.cpuSeconds / turns) * 1000).toFixed(1)} s/1000 turns`,
+      `peak RSS ${(result.health.peakRssBytes / 1048576).toFixed(0)} MiB`,
+      `loop lag p99 ${result.health.eventLoopLagMs?.p99.toFixed(1)} ms`,
+      result.health.valid ? "valid" : `INVALID (${result.health.reasons.join("; ")})`,
+    ].join(" | "),
+  );
+  await rm(dir, { recursive: true, force: true });
+}
+process.exit(0);

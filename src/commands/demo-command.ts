@@ -1,0 +1,23 @@
+import type { RawValue } from "../config/parse-values.ts";
+import { serve } from "../server/server.ts";
+import { executeRun } from "./run-command.ts";
+import { parseRunFlags } from "./run-flags.ts";
+
+/**
+ * `voxbench demo`: starts the reference bot in this process on a free port (with its end, metrics
+ * and tool events on), runs the default mix against it (10 callers x 3 turns unless told
+ * otherwise), prints the report and writes the exports.
+ */
+export async function demoCommand(raw: Record<string, RawValue>): Promise<number> {
+  const flags = parseRunFlags({ concurrency: 10, requests: 3, ...raw });
+  const server = await serve({ port: 0, doneEvent: true, metricsEvents: true, toolEvents: true, seed: flags.options.seed ?? 1 });
+  try {
+    return await executeRun(
+      flags,
+      { server: server.url },
+      `🚀 voxbench demo: the reference bot is listening on ${server.url}; ${flags.options.concurrency} callers x ${flags.options.requests} turns`,
+    );
+  } finally {
+    await server.close();
+  }
+}

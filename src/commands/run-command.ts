@@ -1,0 +1,67 @@
+import process from "node:process";
+import { ExitCode } from "../common/exit-codes.ts";
+import type { RawValue } from "../config/parse-values.ts";
+import { executeRun as executePreparedRun, prepareRun, type RunResult } from "../load/runner.ts";
+import type { RunOptions } from "../load/options.ts";
+import { formatConsoleReport } from "../report/console-report.ts";
+import { writeExports } from "../report/exports.ts";
+import { createProgress } from "../report/progress.ts";
+import { parseRunFlags, type RunFlags } from "./run-flags.ts";
+
+/** The exit code a finished run earns: interrupted 130, invalid generator 3, else 0. */
+export function exitCodeFor(result: RunResult): number {
+  if (result.interrupted) return ExitCode.Interrupted;
+  if (!result.health.valid) return ExitCode.InvalidRun;
+  return ExitCode.Ok;
+}
+
+/**
+ * Runs a load test with progress, prints the report, writes the exports, and resolves to the exit
+ * code. Ctrl-C (or SIGTERM) stops starting turns and still reports and exports what finished; a
+ * second one exits at once.
+ */
+export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {}, banner?: string): Promise<number> {
+  // Every usage error surfaces before anything is printed or connected.
+  const prepared = await prepareRun({ ...flags.options, ...extra });
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    if (signals > 1) process.exit(ExitCode.Interrupted);
+    process.stderr.write("\nvoxbench: stopping (finishing the report; press Ctrl-C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const progress = createProgress({ quiet: flags.quiet });
+  try {
+    const options: RunOptions = {
+      signal: controller.signal,
+      onTurn: (record, state) => progress.turn(record, state),
+    };
+    if (!flags.quiet && banner) process.stderr.write(`${banner}\n`);
+    progress.start("voxbench: starting callers");
+    let result: RunResult;
+    try {
+      result = await executePreparedRun(prepared, options);
+    } finally {
+      progress.stop();
+    }
+    process.stdout.write(`${formatConsoleReport(result)}\n`);
+    if (flags.export) {
+      const paths = await writeExports(result, flags.exportDir);
+      process.stdout.write(`📁 Exports: ${paths.summaryJson}\n           ${paths.turnsCsv}\n`);
+    }
+    return exitCodeFor(result);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** `voxbench run` (and plain `voxbench`). */
+export function runCommand(raw: Record<string, RawValue>): Promise<number> {
+  const flags = parseRunFlags(raw);
+  const server = flags.options.server ?? "ws://localhost:8000/ws";
+  return executeRun(flags, {}, `🚀 voxbench load test against ${server}`);
+}

@@ -1,0 +1,94 @@
+import process from "node:process";
+import { monotonicNowMs } from "../common/clock.ts";
+import { summarize, type Statistics } from "../metrics/percentiles.ts";
+import type { TurnTimingSink } from "../scenarios/turn-context.ts";
+
+/** Whether the load generator kept up, so its numbers can be trusted. */
+export interface GeneratorHealth {
+  readonly valid: boolean;
+  /** Why the run is not valid (empty when it is). */
+  readonly reasons: readonly string[];
+  readonly maxLagMs: number;
+  /** How late a 20 ms timer fired: every socket timestamp can be this late too. */
+  readonly eventLoopLagMs: Statistics | null;
+  /** How late each speech_end left its deadline (the end of the utterance). */
+  readonly speechSendLagMs: Statistics | null;
+  /** speech_end: ws.send() called -> written to the socket. */
+  readonly sendOverheadMs: Statistics | null;
+  readonly cpuSeconds: number;
+  readonly peakRssBytes: number;
+}
+
+const LAG_SAMPLE_MS = 20;
+
+/**
+ * Watches the generator while it runs: event-loop lag (a timer every 20 ms, lateness recorded),
+ * the send lag of every utterance, CPU time and peak RSS.
+ *
+ * @example
+ * ```ts
+ * import { HealthMonitor } from "./health.ts";
+ * const monitor = new HealthMonitor(25);
+ * monitor.start();
+ * const health = monitor.stop();
+ * console.log(health.valid); // true
+ * ```
+ */
+export class HealthMonitor implements TurnTimingSink {
+  private readonly loopLags: number[] = [];
+  private readonly sendLags: number[] = [];
+  private readonly overheads: number[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cpuStart = process.cpuUsage();
+  private peakRssBytes = 0;
+  private samples = 0;
+
+  constructor(private readonly maxLagMs: number) {}
+
+  start(): void {
+    this.cpuStart = process.cpuUsage();
+    const schedule = (): void => {
+      const expectedMs = monotonicNowMs() + LAG_SAMPLE_MS;
+      this.timer = setTimeout(() => {
+        // Timers have 1 ms granularity: lateness under 1 ms is the timer, not the loop.
+        this.loopLags.push(Math.max(0, monotonicNowMs() - expectedMs));
+        if (this.samples++ % 25 === 0) this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss);
+        schedule();
+      }, LAG_SAMPLE_MS);
+    };
+    schedule();
+  }
+
+  speechSendLag(lagMs: number): void {
+    this.sendLags.push(Math.max(0, lagMs));
+  }
+
+  sendOverhead(overheadMs: number): void {
+    this.overheads.push(overheadMs);
+  }
+
+  stop(): GeneratorHealth {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss);
+    const cpu = process.cpuUsage(this.cpuStart);
+    const eventLoopLagMs = summarize(this.loopLags) ?? null;
+    const speechSendLagMs = summarize(this.sendLags) ?? null;
+    const reasons: string[] = [];
+    if (eventLoopLagMs && eventLoopLagMs.p99 > this.maxLagMs) {
+      reasons.push(`event-loop lag p99 ${eventLoopLagMs.p99.toFixed(1)} ms > ${this.maxLagMs} ms: socket timestamps were taken late`);
+    }
+    if (speechSendLagMs && speechSendLagMs.p99 > this.maxLagMs) {
+      reasons.push(`speech send lag p99 ${speechSendLagMs.p99.toFixed(1)} ms > ${this.maxLagMs} ms: utterances left late`);
+    }
+    return {
+      valid: reasons.length === 0,
+      reasons,
+      maxLagMs: this.maxLagMs,
+      eventLoopLagMs,
+      speechSendLagMs,
+      sendOverheadMs: summarize(this.overheads) ?? null,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakRssBytes: this.peakRssBytes,
+    };
+  }
+}

@@ -1,0 +1,184 @@
+import { setMaxListeners } from "node:events";
+import { bundledFixturesDir, loadAudioLibrary, silenceLibrary, type AudioLibrary } from "../audio/library.ts";
+import type { AudioRole } from "../audio/asset.ts";
+import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
+import { UsageError } from "../common/errors.ts";
+import { redactHeaders, redactUrl } from "../common/redact.ts";
+import { currentRuntime, type RuntimeInfo } from "../common/runtime.ts";
+import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
+import type { TurnRecord } from "../metrics/turn-record.ts";
+import { speechEventsAdapter } from "../protocol/speech-events-client.ts";
+import { scenarioMix, type WeightedScenario } from "../scenarios/registry.ts";
+import type { Session } from "../session/session.ts";
+import { VERSION } from "../version.ts";
+import { runClient } from "./client-loop.ts";
+import { HealthMonitor, type GeneratorHealth } from "./health.ts";
+import { resolveRunConfig, type RunConfig, type RunOptions } from "./options.ts";
+
+/** Version of the summary.json layout; bumped on any incompatible change. */
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+/** What a run produced: everything summary.json holds, plus every turn (turns.csv). */
+export interface RunResult {
+  readonly schemaVersion: number;
+  readonly tool: { readonly name: "voxbench"; readonly version: string };
+  readonly runtime: RuntimeInfo;
+  readonly runId: string;
+  /** The effective configuration, secrets redacted. */
+  readonly config: RunConfig;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly durationMs: number;
+  /** True when the run was stopped early (Ctrl-C): the results are partial. */
+  readonly interrupted: boolean;
+  readonly summary: RunSummary;
+  readonly health: GeneratorHealth;
+  readonly turns: readonly TurnRecord[];
+}
+
+/** Which clip roles each built-in scenario speaks. */
+const ROLES_BY_SCENARIO: Readonly<Record<string, readonly AudioRole[]>> = {
+  simple_query: ["query"],
+  tool_call: ["tool"],
+  interruption: ["query", "interrupt"],
+  false_alarm: ["query", "noise"],
+};
+
+/** A run id that sorts by time: 20261128-031500-ab12. */
+export function makeRunId(date: Date = new Date()): string {
+  const pad = (value: number): string => String(value).padStart(2, "0");
+  const stamp = `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
+  return `${stamp}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0")}`;
+}
+
+async function loadLibrary(options: RunOptions): Promise<{ library: AudioLibrary; source: string }> {
+  if (options.audioLibrary) return { library: options.audioLibrary, source: options.audioLibrary.source };
+  if (options.silence) {
+    const library = silenceLibrary(16000);
+    return { library, source: "silence" };
+  }
+  const dir = options.audioDir ?? bundledFixturesDir();
+  return { library: await loadAudioLibrary(dir), source: options.audioDir ?? "bundled fixtures" };
+}
+
+function checkRoles(mix: readonly WeightedScenario[], library: AudioLibrary): void {
+  for (const { scenario } of mix) {
+    for (const role of ROLES_BY_SCENARIO[scenario.name] ?? []) {
+      if (library.byRole(role).length === 0) {
+        throw new UsageError(`${scenario.name} needs "${role}" clips, and ${library.source} has none (add ${role}_*.wav files or set its weight to 0)`);
+      }
+    }
+  }
+}
+
+/**
+ * Runs a load test (closed model): `concurrency` callers, one WebSocket each, each running
+ * `requests` turns drawn from the scenario mix. Resolves to the same results the exports hold.
+ *
+ * @throws {UsageError} for invalid options or audio.
+ * @example
+ * ```ts
+ * import { run } from "./runner.ts";
+ * import { serve } from "../server/server.ts";
+ * const server = await serve({ port: 0, replyDelayMs: 300, doneEvent: true });
+ * const result = await run({ server: server.url, concurrency: 2, requests: 2, thinkTimeS: { min: 0, max: 0 } });
+ * console.log(result.summary.turns, result.summary.metrics.ttft_ms?.median); // 4 ≈ 300
+ * await server.close();
+ * ```
+ */
+export async function run(options: RunOptions = {}): Promise<RunResult> {
+  return executeRun(await prepareRun(options), options);
+}
+
+/** A run whose options and audio have been checked, ready to start. */
+export interface PreparedRun {
+  readonly config: RunConfig;
+  readonly mix: readonly WeightedScenario[];
+  readonly library: AudioLibrary;
+  readonly runId: string;
+}
+
+/**
+ * Checks options and loads the audio without starting anything, so every usage error surfaces
+ * before the first caller connects.
+ *
+ * @throws {UsageError}
+ */
+export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun> {
+  const { library, source } = await loadLibrary(options);
+  const config = resolveRunConfig(options, source);
+  const mix = scenarioMix(config.weights, options.scenarios);
+  checkRoles(mix, library);
+  return { config, mix, library, runId: options.runId ?? makeRunId() };
+}
+
+/** Runs a prepared run; `options` supplies the signal and the onTurn callback. */
+export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions, "signal" | "onTurn"> = {}): Promise<RunResult> {
+  const { config, mix, library, runId } = prepared;
+  const total = config.concurrency * config.requests;
+  const turns: TurnRecord[] = [];
+  let failed = 0;
+  const openSessions = new Set<Session>();
+  const cancel = new AbortController();
+  // Every waiting caller listens on it: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, cancel.signal);
+  const isCancelled = (): boolean => cancel.signal.aborted;
+  const onAbort = (): void => {
+    cancel.abort();
+    for (const session of openSessions) void session.close();
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const health = new HealthMonitor(config.maxLagMs);
+  health.start();
+  const startedAtMs = monotonicNowMs();
+  try {
+    await Promise.all(
+      Array.from({ length: config.concurrency }, (_, clientId) =>
+        runClient(clientId, startedAtMs + (clientId / config.concurrency) * config.rampUpS * 1000, {
+          runId,
+          config,
+          mix,
+          library,
+          adapter: speechEventsAdapter(config.replyFormat),
+          connect: {
+            url: config.server,
+            connectTimeoutMs: config.timeoutsS.connect * 1000,
+            headers: config.headers,
+            insecure: config.insecure,
+            maxMessageBytes: config.maxMessageBytes,
+          },
+          timing: health,
+          isCancelled,
+          cancelSignal: cancel.signal,
+          openSessions,
+          emit: (record) => {
+            turns.push(record);
+            if (record.outcome !== "ok") failed++;
+            options.onTurn?.(record, { done: turns.length, total, failed });
+          },
+        }),
+      ),
+    );
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  const endedAtMs = monotonicNowMs();
+  const generatorHealth = health.stop();
+  turns.sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    tool: { name: "voxbench", version: VERSION },
+    runtime: currentRuntime(),
+    runId,
+    config: { ...config, server: redactUrl(config.server), headers: redactHeaders(config.headers) },
+    startedAt: toIsoTime(startedAtMs),
+    endedAt: toIsoTime(endedAtMs),
+    durationMs: Math.round(endedAtMs - startedAtMs),
+    interrupted: isCancelled(),
+    summary: summarizeRun(turns),
+    health: generatorHealth,
+    turns,
+  };
+}

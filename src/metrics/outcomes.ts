@@ -1,0 +1,48 @@
+/**
+ * How a turn ended. Every turn gets exactly one outcome: "ok", or the first failure that decided it.
+ *
+ * @example
+ * ```ts
+ * import { TurnFailure, isFailure } from "./outcomes.ts";
+ * const failure = new TurnFailure("timeout_first_audio", "no audio within 30 s");
+ * console.log(isFailure(failure.outcome)); // true
+ * ```
+ */
+export const OUTCOMES = {
+  ok: "the turn did what its scenario expects",
+  connect_error: "the WebSocket could not be opened (refused, DNS, TLS, HTTP status, timeout)",
+  timeout_first_audio: "no reply audio before the scenario's timeout",
+  timeout_reply_end: "the reply did not end before the scenario's timeout",
+  closed_by_server: "the server closed the connection during the turn",
+  server_error: "the server sent an error event",
+  protocol_error: "the server sent something the protocol does not allow (malformed JSON, binary frame, oversized message)",
+  no_stop: "interrupted, the bot neither sent stop_playback nor stopped its audio",
+  stale_audio: "audio of an interrupted reply kept arriving after the stop",
+  no_resume: "after a false alarm the bot neither resumed nor continued its reply",
+  spurious_reply: "the bot answered a noise as if it were a new question",
+  not_talking: "the bot was no longer talking when the scenario meant to interrupt it",
+  audio_gap: "the reply's audio ran dry mid-reply for longer than --max-gap-ms",
+  scenario_error: "the scenario's own code threw an error (a bug in a custom scenario)",
+  cancelled: "the run was interrupted (Ctrl-C) before the turn finished",
+} as const;
+
+export type Outcome = keyof typeof OUTCOMES;
+
+/** Failure outcomes (everything but ok). */
+export type FailureOutcome = Exclude<Outcome, "ok">;
+
+/** True for every outcome but "ok". */
+export function isFailure(outcome: Outcome): boolean {
+  return outcome !== "ok";
+}
+
+/** Thrown inside a scenario to end the turn with a failure outcome. */
+export class TurnFailure extends Error {
+  override readonly name = "TurnFailure";
+  constructor(
+    readonly outcome: FailureOutcome,
+    message: string,
+  ) {
+    super(message);
+  }
+}

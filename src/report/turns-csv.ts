@@ -1,0 +1,37 @@
+import { stringify } from "csv-stringify/sync";
+import { TURN_COLUMNS, type TurnRecord } from "../metrics/turn-record.ts";
+
+/** Cells a spreadsheet would run as a formula start with one of these. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A text cell made safe for spreadsheets: a leading =, +, -, @, tab or CR gets a leading
+ * apostrophe, so "=HYPERLINK(...)" from a hostile server is shown, never run. Numbers are left as
+ * numbers.
+ *
+ * @example
+ * ```ts
+ * import { spreadsheetSafe } from "./turns-csv.ts";
+ * console.log(spreadsheetSafe("=1+1"), spreadsheetSafe(-3)); // "'=1+1" "-3"
+ * ```
+ */
+export function spreadsheetSafe(value: string | number | null): string {
+  if (value === null) return "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/**
+ * turns.csv: a header row, then one row per turn in {@link TURN_COLUMNS} order; milliseconds,
+ * ISO-8601 timestamps, empty cells for not-applicable.
+ *
+ * @example
+ * ```ts
+ * import { turnsToCsv } from "./turns-csv.ts";
+ * console.log(turnsToCsv([]).split("\n")[0]?.startsWith("run_id,client_id,turn_index")); // true
+ * ```
+ */
+export function turnsToCsv(turns: readonly TurnRecord[]): string {
+  const rows = turns.map((turn) => TURN_COLUMNS.map((column) => spreadsheetSafe(turn[column] as string | number | null)));
+  return stringify([[...TURN_COLUMNS], ...rows], { record_delimiter: "\n" });
+}
