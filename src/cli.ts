@@ -9,6 +9,8 @@ import { audioCommand } from "./commands/audio-command.ts";
 import { serveCommand } from "./commands/serve-command.ts";
 import { runCommand } from "./commands/run-command.ts";
 import { demoCommand } from "./commands/demo-command.ts";
+import { RUN_FLAGS } from "./commands/run-flags.ts";
+import { compareCommand } from "./commands/compare-command.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
 import { VERSION } from "./version.ts";
@@ -19,39 +21,11 @@ type Command = ReturnType<typeof cli.command>;
 
 /** The flags of `run`, the default command and `demo` (defaults are applied in src/load/options.ts). */
 function withRunOptions(command: Command, options: { server: boolean }): Command {
-  if (options.server) command.option("--server <url>", "WebSocket URL of the bot (default ws://localhost:8000/ws)");
-  return command
-    .option("--concurrency <n>", "Simultaneous callers, one connection each (default 10)")
-    .option("--requests <n>", "Turns per caller (default 5)")
-    .option("--ramp-up <s>", "Start the callers spread evenly over this many seconds (default 0: all at once)")
-    .option("--simple <weight>", "Weight of simple queries (default 0.6)")
-    .option("--tools <weight>", "Weight of tool calls (default 0.2)")
-    .option("--interruptions <weight>", "Weight of real interruptions (default 0.1)")
-    .option("--false-alarms <weight>", "Weight of false alarms (default 0.1)")
-    .option("--think-time <min-max>", "Seconds between a caller's turns, e.g. 0.5-2 (default 0.5-2)")
-    .option("--seed <n>", "Makes the mix, file choice and timings reproducible (default: random, recorded)")
-    .option("--audio-dir <dir>", "WAV clips by role: manifest.json or names query_*, tool_*, interrupt_*, noise_*, query_2s_* (default: bundled fixtures)")
-    .option("--silence", "Speak digital silence, as the old script did (real bots hear nothing)")
-    .option("--sample-rate <hz>", "Sample rate of the audio sent: 8000, 16000, 24000, 48000 (default 16000; 8000 for mu-law)")
-    .option("--encoding <pcm16|mulaw>", "Encoding of the audio sent (default pcm16)")
-    .option("--reply-sample-rate <hz>", "Rate of headerless reply audio (default: --sample-rate)")
-    .option("--reply-encoding <pcm16|mulaw>", "Encoding of headerless reply audio (default: --encoding)")
-    .option("--timeout-simple <s>", "Simple query timeout, seconds (default 30)")
-    .option("--timeout-tool <s>", "Tool call timeout, seconds (default 45)")
-    .option("--timeout-interruption <s>", "Interruption timeout, seconds (default 15)")
-    .option("--timeout-false-alarm <s>", "False alarm timeout, seconds (default 15)")
-    .option("--connect-timeout <s>", "WebSocket connect timeout, seconds (default 10)")
-    .option("--idle-ms <ms>", "Without an end event, a reply ends after this much silence; never counted in a measurement (default 1000)")
-    .option("--reply-end <auto|done|idle>", "How a reply's end is found (default auto: the end event once the server sent one, else the idle gap)")
-    .option("--max-gap-ms <ms>", "A mid-reply audio gap this long fails the turn as audio_gap; 0 disables (default 80)")
-    .option("--header <header>", 'Handshake header "Name: value" (repeatable; values are redacted in all output)')
-    .option("--insecure", "Accept self-signed TLS certificates (wss://)")
-    .option("--max-message-bytes <n>", "Largest server message accepted (default 67108864)")
-    .option("--max-lag-ms <ms>", "The run is invalid (exit 3) if the generator's lag p99 exceeds this (default 25)")
-    .option("--run-id <id>", "Name of the run and its export folder (default: time-based)")
-    .option("--export-dir <dir>", "Where exports/<run-id>/ goes (default exports)")
-    .option("--no-export", "Do not write summary.json and turns.csv")
-    .option("--quiet", "No progress output");
+  for (const flag of RUN_FLAGS) {
+    if (flag.name === "--server <url>" && !options.server) continue;
+    command.option(flag.name, flag.description);
+  }
+  return command.option("--config <file>", "Read options from a JSON file (default: ./voxbench.config.json if present); flags override it");
 }
 
 cli
@@ -105,6 +79,14 @@ cli
   .option("--audio-dir <dir>", "Where the bot's voice (role bot) comes from (default: bundled fixtures)")
   .example("voxbench serve --port 8000 --done-event --log-turns turns.jsonl")
   .action((options) => serveCommand(options));
+
+cli
+  .command("compare [baseline] [candidate]", "Compare two runs; exit 1 on a significant regression")
+  .option("--max-regression <percent>", "A change must be worse than this to count (default 10)")
+  .option("--alpha <p>", "Significance level of the Mann-Whitney U test (default 0.01)")
+  .option("--json", "Print the comparison as JSON")
+  .example("voxbench compare exports/baseline exports/20261128-031500-ab12")
+  .action((baseline: string | undefined, candidate: string | undefined, options) => compareCommand(baseline, candidate, options));
 
 cli.help();
 cli.version(VERSION);

@@ -1,6 +1,6 @@
 import type { RawValue } from "../config/parse-values.ts";
 import { serve } from "../server/server.ts";
-import { executeRun } from "./run-command.ts";
+import { executeRun, withConfigFile } from "./run-command.ts";
 import { parseRunFlags } from "./run-flags.ts";
 
 /**
@@ -9,7 +9,7 @@ import { parseRunFlags } from "./run-flags.ts";
  * otherwise), prints the report and writes the exports.
  */
 export async function demoCommand(raw: Record<string, RawValue>): Promise<number> {
-  const flags = parseRunFlags({ concurrency: 10, requests: 3, ...raw });
+  const flags = parseRunFlags({ concurrency: 10, requests: 3, ...(await withConfigFile(raw)) });
   const server = await serve({ port: 0, doneEvent: true, metricsEvents: true, toolEvents: true, seed: flags.options.seed ?? 1 });
   try {
     return await executeRun(

@@ -1,17 +1,20 @@
 import process from "node:process";
 import { ExitCode } from "../common/exit-codes.ts";
+import { anyFailed } from "../metrics/targets.ts";
 import type { RawValue } from "../config/parse-values.ts";
 import { executeRun as executePreparedRun, prepareRun, type RunResult } from "../load/runner.ts";
 import type { RunOptions } from "../load/options.ts";
 import { formatConsoleReport } from "../report/console-report.ts";
 import { writeExports } from "../report/exports.ts";
 import { createProgress } from "../report/progress.ts";
-import { parseRunFlags, type RunFlags } from "./run-flags.ts";
+import { parseRunFlags, RUN_FLAG_KEYS, type RunFlags } from "./run-flags.ts";
+import { loadConfigFile } from "../config/config-file.ts";
 
-/** The exit code a finished run earns: interrupted 130, invalid generator 3, else 0. */
+/** The exit code a finished run earns: interrupted 130, invalid generator 3, a failed verdict 1, else 0. */
 export function exitCodeFor(result: RunResult): number {
   if (result.interrupted) return ExitCode.Interrupted;
   if (!result.health.valid) return ExitCode.InvalidRun;
+  if (anyFailed(result.verdicts)) return ExitCode.ThresholdFailed;
   return ExitCode.Ok;
 }
 
@@ -59,9 +62,22 @@ export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {
   }
 }
 
+/**
+ * Merges the config file (--config, or ./voxbench.config.json) under the command-line flags: a flag
+ * given on the command line always wins.
+ */
+export async function withConfigFile(raw: Record<string, RawValue>): Promise<Record<string, RawValue>> {
+  const explicit = raw.config === undefined ? undefined : String(raw.config);
+  const fromFile = await loadConfigFile(explicit, RUN_FLAG_KEYS);
+  const fromCli = Object.fromEntries(
+    Object.entries(raw).filter(([key, value]) => key !== "--" && key !== "config" && value !== undefined && !(key === "export" && value === true)),
+  );
+  return { ...fromFile, ...fromCli };
+}
+
 /** `voxbench run` (and plain `voxbench`). */
-export function runCommand(raw: Record<string, RawValue>): Promise<number> {
-  const flags = parseRunFlags(raw);
+export async function runCommand(raw: Record<string, RawValue>): Promise<number> {
+  const flags = parseRunFlags(await withConfigFile(raw));
   const server = flags.options.server ?? "ws://localhost:8000/ws";
   return executeRun(flags, {}, `🚀 voxbench load test against ${server}`);
 }

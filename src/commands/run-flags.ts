@@ -12,6 +12,52 @@ import {
 } from "../config/parse-values.ts";
 import type { RunOptions } from "../load/options.ts";
 
+/** Every flag of `voxbench run` (and `demo`, but --server), with its help text. */
+export const RUN_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+  { name: "--server <url>", description: "WebSocket URL of the bot (default ws://localhost:8000/ws)" },
+  { name: "--concurrency <n>", description: "Simultaneous callers, one connection each (default 10)" },
+  { name: "--requests <n>", description: "Turns per caller (default 5)" },
+  { name: "--ramp-up <s>", description: "Start the callers spread evenly over this many seconds (default 0: all at once)" },
+  { name: "--simple <weight>", description: "Weight of simple queries (default 0.6)" },
+  { name: "--tools <weight>", description: "Weight of tool calls (default 0.2)" },
+  { name: "--interruptions <weight>", description: "Weight of real interruptions (default 0.1)" },
+  { name: "--false-alarms <weight>", description: "Weight of false alarms (default 0.1)" },
+  { name: "--think-time <min-max>", description: "Seconds between a caller's turns, e.g. 0.5-2 (default 0.5-2)" },
+  { name: "--seed <n>", description: "Makes the mix, file choice and timings reproducible (default: random, recorded)" },
+  { name: "--audio-dir <dir>", description: "WAV clips by role: manifest.json or names query_*, tool_*, interrupt_*, noise_*, query_2s_* (default: bundled fixtures)" },
+  { name: "--silence", description: "Speak digital silence, as the old script did (real bots hear nothing)" },
+  { name: "--sample-rate <hz>", description: "Sample rate of the audio sent: 8000, 16000, 24000, 48000 (default 16000; 8000 for mu-law)" },
+  { name: "--encoding <pcm16|mulaw>", description: "Encoding of the audio sent (default pcm16)" },
+  { name: "--reply-sample-rate <hz>", description: "Rate of headerless reply audio (default: --sample-rate)" },
+  { name: "--reply-encoding <pcm16|mulaw>", description: "Encoding of headerless reply audio (default: --encoding)" },
+  { name: "--timeout-simple <s>", description: "Simple query timeout, seconds (default 30)" },
+  { name: "--timeout-tool <s>", description: "Tool call timeout, seconds (default 45)" },
+  { name: "--timeout-interruption <s>", description: "Interruption timeout, seconds (default 15)" },
+  { name: "--timeout-false-alarm <s>", description: "False alarm timeout, seconds (default 15)" },
+  { name: "--connect-timeout <s>", description: "WebSocket connect timeout, seconds (default 10)" },
+  { name: "--idle-ms <ms>", description: "Without an end event, a reply ends after this much silence; never counted in a measurement (default 1000)" },
+  { name: "--reply-end <auto|done|idle>", description: "How a reply's end is found (default auto: the end event once the server sent one, else the idle gap)" },
+  { name: "--max-gap-ms <ms>", description: "A mid-reply audio gap this long fails the turn as audio_gap; 0 disables (default 80)" },
+  { name: "--header <header>", description: 'Handshake header "Name: value" (repeatable; values are redacted in all output)' },
+  { name: "--insecure", description: "Accept self-signed TLS certificates (wss://)" },
+  { name: "--max-message-bytes <n>", description: "Largest server message accepted (default 67108864)" },
+  { name: "--targets <set>", description: "Apply the old guide's targets: low-load or under-load (its alarms are always checked)" },
+  { name: "--threshold <expr>", description: "Pass/fail rule, repeatable: ttft.p95<2500, success_rate>0.99, interruption.stop.p95<500" },
+  { name: "--max-lag-ms <ms>", description: "The run is invalid (exit 3) if the generator's lag p99 exceeds this (default 25)" },
+  { name: "--run-id <id>", description: "Name of the run and its export folder (default: time-based)" },
+  { name: "--export-dir <dir>", description: "Where exports/<run-id>/ goes (default exports)" },
+  { name: "--no-export", description: "Do not write summary.json and turns.csv" },
+  { name: "--quiet", description: "No progress output" },
+];
+
+/** The camelCase keys cac (and a config file) use for the run flags, e.g. "falseAlarms". */
+export const RUN_FLAG_KEYS: readonly string[] = RUN_FLAGS.map((flag) =>
+  flag.name
+    .split(" ")[0]!
+    .replace(/^--(no-)?/, "")
+    .replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()),
+);
+
 /** What the run flags turn into: run options plus what the CLI does with the results. */
 export interface RunFlags {
   readonly options: RunOptions;
@@ -88,6 +134,11 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
       throw new UsageError(`--run-id may use letters, digits, ".", "_" and "-" only (got "${runId}")`);
     }
     options.runId = runId;
+  }
+  if (has("targets")) options.targets = parseChoice("--targets", raw.targets, ["low-load", "under-load"] as const);
+  if (has("threshold")) {
+    const values = Array.isArray(raw.threshold) ? raw.threshold : [raw.threshold];
+    options.thresholds = values.map((value) => parseString("--threshold", value as RawValue));
   }
   return {
     options,

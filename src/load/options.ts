@@ -5,6 +5,7 @@ import { randomSeed } from "../common/random.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
 import type { ReplyAudioFormat } from "../protocol/client-adapter.ts";
 import type { ScenarioWeights, WeightedScenario } from "../scenarios/registry.ts";
+import { TARGET_SETS, type TargetSet } from "../metrics/targets.ts";
 
 /** Progress handed to `onTurn` after every finished turn. */
 export interface RunProgress {
@@ -63,6 +64,10 @@ export interface RunOptions {
   onTurn?: (record: TurnRecord, progress: RunProgress) => void;
   /** Names the run (and its export folder). Default: time-based. */
   runId?: string;
+  /** Apply one of the old guide's target sets. */
+  targets?: TargetSet;
+  /** k6-like pass/fail rules, e.g. "ttft.p95<2500", "success_rate>0.99", "interruption.stop.p95<500". */
+  thresholds?: readonly string[];
 }
 
 /** The effective configuration of a run (recorded in summary.json, secrets redacted there). */
@@ -86,6 +91,8 @@ export interface RunConfig {
   readonly insecure: boolean;
   readonly maxMessageBytes: number;
   readonly maxLagMs: number;
+  readonly targets: TargetSet | null;
+  readonly thresholds: readonly string[];
 }
 
 /** The old script's defaults, kept. */
@@ -116,6 +123,12 @@ function nonNegative(name: string, value: number): number {
 function positive(name: string, value: number): number {
   if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`${name} must be greater than 0 (got ${value})`);
   return value;
+}
+
+function checkTargets(targets: string | undefined): TargetSet | null {
+  if (targets === undefined) return null;
+  if (!TARGET_SETS.includes(targets as TargetSet)) throw new UsageError(`--targets must be ${TARGET_SETS.join(" or ")} (got "${targets}")`);
+  return targets as TargetSet;
 }
 
 /**
@@ -181,5 +194,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     insecure: options.insecure ?? false,
     maxMessageBytes: positiveInteger("--max-message-bytes", options.maxMessageBytes ?? RUN_DEFAULTS.maxMessageBytes),
     maxLagMs: positive("--max-lag-ms", options.maxLagMs ?? RUN_DEFAULTS.maxLagMs),
+    targets: checkTargets(options.targets),
+    thresholds: [...(options.thresholds ?? [])],
   };
 }

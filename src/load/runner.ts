@@ -6,6 +6,8 @@ import { UsageError } from "../common/errors.ts";
 import { redactHeaders, redactUrl } from "../common/redact.ts";
 import { currentRuntime, type RuntimeInfo } from "../common/runtime.ts";
 import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
+import { evaluateVerdicts } from "../metrics/targets.ts";
+import { parseThreshold, type Rule, type Verdict } from "../metrics/verdicts.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
 import { speechEventsAdapter } from "../protocol/speech-events-client.ts";
 import { scenarioMix, type WeightedScenario } from "../scenarios/registry.ts";
@@ -33,6 +35,8 @@ export interface RunResult {
   readonly interrupted: boolean;
   readonly summary: RunSummary;
   readonly health: GeneratorHealth;
+  /** Targets, alarms and thresholds, each pass / warn / fail. */
+  readonly verdicts: readonly Verdict[];
   readonly turns: readonly TurnRecord[];
 }
 
@@ -96,6 +100,7 @@ export interface PreparedRun {
   readonly mix: readonly WeightedScenario[];
   readonly library: AudioLibrary;
   readonly runId: string;
+  readonly thresholds: readonly Rule[];
 }
 
 /**
@@ -109,7 +114,9 @@ export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun>
   const config = resolveRunConfig(options, source);
   const mix = scenarioMix(config.weights, options.scenarios);
   checkRoles(mix, library);
-  return { config, mix, library, runId: options.runId ?? makeRunId() };
+  const scenarioNames = mix.map((entry) => entry.scenario.name);
+  const thresholds = config.thresholds.map((expression) => parseThreshold(expression, [...new Set([...scenarioNames, "simple_query", "tool_call", "interruption", "false_alarm"])]));
+  return { config, mix, library, runId: options.runId ?? makeRunId(), thresholds };
 }
 
 /** Runs a prepared run; `options` supplies the signal and the onTurn callback. */
@@ -167,6 +174,7 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
   const endedAtMs = monotonicNowMs();
   const generatorHealth = health.stop();
   turns.sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
+  const summary = summarizeRun(turns);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     tool: { name: "voxbench", version: VERSION },
@@ -177,8 +185,9 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     endedAt: toIsoTime(endedAtMs),
     durationMs: Math.round(endedAtMs - startedAtMs),
     interrupted: isCancelled(),
-    summary: summarizeRun(turns),
+    summary,
     health: generatorHealth,
+    verdicts: evaluateVerdicts(summary, config.targets ?? undefined, prepared.thresholds),
     turns,
   };
 }

@@ -3,6 +3,7 @@ import { OUTCOMES, type Outcome } from "../metrics/outcomes.ts";
 import type { SummaryMetric, TurnSetSummary } from "../metrics/summary.ts";
 import type { RunResult } from "../load/runner.ts";
 import { sanitizeForTerminal } from "./sanitize.ts";
+import { formatVerdicts } from "./verdict-table.ts";
 
 const RULE = "=".repeat(80);
 
@@ -165,5 +166,6 @@ export function formatConsoleReport(result: RunResult): string {
   lines.push(health.valid ? `  ✅ valid: the generator kept up (lag p99 within ${health.maxLagMs} ms)` : `  ⛔ NOT VALID: ${health.reasons.join("; ")}`);
   lines.push("");
   lines.push(`Run ${result.runId} on ${result.runtime.name} ${result.runtime.version}, seed ${result.config.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+  lines.push("", formatVerdicts(result.verdicts));
   return lines.join("\n");
 }

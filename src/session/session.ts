@@ -7,16 +7,17 @@ import { sharedScheduler, type DeadlineScheduler } from "../common/deadline-sche
 import { TurnFailure } from "../metrics/outcomes.ts";
 import type { ClientProtocolAdapter, SessionEvent, SessionEventBody } from "../protocol/client-adapter.ts";
 import type { OpenedSocket } from "./socket.ts";
+import { stampWrites, type WriteStamp } from "./write-stamp.ts";
 
 /**
- * When a frame went out. `sentMs` is read as ws.send() returns: the frame has been serialised,
- * masked and handed to the socket, so the server cannot have it earlier. (ws's write callback can
- * run later than the server's receipt on Deno, so it is not used as the mark.)
+ * When a frame went out. `sentMs` is read just before ws writes the finished (serialised, masked)
+ * frame to its socket: the "sent" time of every measurement. (ws's write callback can run after
+ * the server already has the frame, and so can the return of ws.send(): neither is used.)
  */
 export interface SendMarks {
-  /** Just before ws.send(). */
+  /** Just before ws.send(): the frame still has to be built (the generator's own CPU). */
   readonly calledMs: number;
-  /** As ws.send() returned: the "sent" time of every measurement. */
+  /** Just before the frame's bytes were written to the socket. */
   readonly sentMs: number;
 }
 
@@ -60,6 +61,7 @@ export class Session {
   private base = 0;
   private readonly waiters = new Set<Waiter>();
   private readonly ws: WebSocket;
+  private readonly writes: WriteStamp;
 
   constructor(
     socket: OpenedSocket,
@@ -68,6 +70,7 @@ export class Session {
     private readonly scheduler: DeadlineScheduler = sharedScheduler,
   ) {
     this.ws = socket.ws;
+    this.writes = stampWrites(socket.ws);
     this.connectMs = socket.openedAtMs - socket.connectStartMs;
     this.openedAtMs = socket.openedAtMs;
     const receive = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean, atMs: number): void => {
@@ -162,13 +165,14 @@ export class Session {
         reject(this.closedEvent ? closedFailure(this.closedEvent) : new TurnFailure("closed_by_server", "the connection is closed"));
         return;
       }
+      this.writes.reset();
       const calledMs = monotonicNowMs();
       let sentMs = calledMs;
       this.ws.send(frame, (error) => {
         if (error) reject(new TurnFailure("closed_by_server", `send failed: ${error.message}`));
         else resolve({ calledMs, sentMs });
       });
-      sentMs = monotonicNowMs();
+      sentMs = this.writes.lastWriteMs() ?? monotonicNowMs();
     });
   }
 

@@ -75,9 +75,10 @@ describe("voxbench run", () => {
     }
   });
 
-  test("an unreachable server: every turn is a connect_error, the report and exit code still come", async () => {
+  test("an unreachable server: every turn is a connect_error, the report comes, and the success-rate alarm exits 1", async () => {
     const result = await runCli(["--server", "ws://127.0.0.1:9/ws", "--concurrency", "2", "--requests", "2", "--no-export", "--quiet"]);
-    assert.equal(result.code, 0);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /Success rate \(alarm: < 90%\) +0\.0% +>= 90\.0% +❌ fail/);
     assert.match(result.stdout, /🔌 Connection Errors: 4/);
     assert.match(result.stdout, /connect_error: 4/);
   });

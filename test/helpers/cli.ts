@@ -13,7 +13,8 @@ export const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefi
 
 /** The command line that runs a TypeScript entry point on this runtime. */
 export function runtimeCommand(entry: string): string[] {
-  return isDeno ? [process.execPath, "run", "-A", entry] : [process.execPath, "--import", "tsx", entry];
+  // tsx by absolute URL: a bare "tsx" would be resolved from the child's working directory.
+  return isDeno ? [process.execPath, "run", "-A", entry] : [process.execPath, "--import", import.meta.resolve("tsx"), entry];
 }
 
 export interface CliResult {

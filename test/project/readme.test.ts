@@ -9,7 +9,7 @@ import { runCli } from "../helpers/cli.ts";
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
 test("the README documents every flag of every command", async () => {
-  for (const command of ["run", "demo", "serve", "audio"]) {
+  for (const command of ["run", "demo", "serve", "audio", "compare"]) {
     const help = await runCli([command, "--help"]);
     const flags = [...help.stdout.matchAll(/^\s+(--[a-z-]+)/gm)].map((match) => match[1]!).filter((flag) => flag !== "--help");
     assert.ok(flags.length > 0, `no flags found for ${command}`);

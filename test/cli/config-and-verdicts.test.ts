@@ -1,0 +1,113 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT, runCli, startCli, type CliRun } from "../helpers/cli.ts";
+
+let dir: string;
+let server: CliRun;
+let url: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "voxbench-config-"));
+  server = startCli(["serve", "--port", "0", "--reply-delay-ms", "100", "--pace", "20", "--done-event"]);
+  url = `ws://127.0.0.1:${/(\d+)/.exec(await server.waitFor(/Server ready on port (\d+)/))![1]}/ws`;
+});
+after(async () => {
+  server.signal("SIGTERM");
+  await server.done;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const QUICK = ["--concurrency", "1", "--requests", "1", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0", "--think-time", "0", "--quiet"];
+
+describe("thresholds, targets and the exit code", () => {
+  test("a failed threshold exits 1 after the report and exports are written, with verdicts in summary.json", async () => {
+    const result = await runCli(["--server", url, ...QUICK, "--threshold", "ttft.p95<1", "--threshold", "success_rate>0.5", "--export-dir", dir, "--run-id", "thresholds"]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /threshold +ttft\.p95<1 +\d+\.\d ms +< 1\.0 ms +❌ fail/);
+    assert.match(result.stdout, /threshold +success_rate>0\.5 +100\.0% +> 50\.0% +✅ pass/);
+    assert.match(result.stdout, /1 check failed: exit code 1\./);
+    const summary = JSON.parse(await readFile(join(dir, "thresholds", "summary.json"), "utf8")) as { verdicts: { expression: string; status: string }[] };
+    assert.deepEqual(summary.verdicts.filter((verdict) => verdict.expression.startsWith("ttft.p95")).map((verdict) => verdict.status), ["fail"]);
+  });
+
+  test("--targets low-load passes against a quick bot, listing each target", async () => {
+    const result = await runCli(["--server", url, ...QUICK, "--targets", "low-load", "--no-export"]);
+    assert.equal(result.code, 0, result.stdout);
+    for (const name of ["TTFT mean (low-load)", "TTFT P95 (low-load)", "Total response mean (low-load)", "Connection time P95 (low-load)", "Success rate (low-load)"]) {
+      assert.ok(result.stdout.includes(name), name);
+    }
+    assert.match(result.stdout, /All checks passed\./);
+  });
+
+  test("bad --threshold or --targets is a usage error before anything runs", async () => {
+    for (const args of [["--threshold", "ttft.p95"], ["--threshold", "tft.p95<3"], ["--targets", "medium"]]) {
+      const result = await runCli(["--server", url, ...QUICK, ...args]);
+      assert.equal(result.code, 2);
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr.trim().split("\n").length, 1);
+    }
+  });
+});
+
+describe("config file", () => {
+  test("voxbench.config.json in the working directory is read; flags override it", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "voxbench-cwd-"));
+    try {
+      await writeFile(
+        join(cwd, "voxbench.config.json"),
+        JSON.stringify({
+          server: url,
+          concurrency: 2,
+          requests: 1,
+          weights: { simple: 1, tools: 0, interruptions: 0, falseAlarms: 0 },
+          timeouts: { simple: 20 },
+          thinkTime: "0",
+          thresholds: ["ttft.max<1"],
+          quiet: true,
+          exportDir: join(cwd, "out"),
+          runId: "from-config",
+        }),
+      );
+      const fromFile = await runCli(["run"], { cwd });
+      assert.equal(fromFile.code, 1, fromFile.stderr);
+      assert.match(fromFile.stdout, /Total Requests: {6}2/);
+      const summary = JSON.parse(await readFile(join(cwd, "out", "from-config", "summary.json"), "utf8")) as { config: { timeoutsS: { simple: number }; thresholds: string[] } };
+      assert.equal(summary.config.timeoutsS.simple, 20);
+      assert.deepEqual(summary.config.thresholds, ["ttft.max<1"]);
+      const overridden = await runCli(["run", "--concurrency", "1", "--no-export", "--threshold", "ttft.max<60000"], { cwd });
+      assert.equal(overridden.code, 0, overridden.stdout);
+      assert.match(overridden.stdout, /Total Requests: {6}1/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test("--config FILE; unknown keys and bad files are errors, not ignored", async () => {
+    const good = join(dir, "good.json");
+    await writeFile(good, JSON.stringify({ server: url, concurrency: 1, requests: 1, simple: 1, tools: 0, interruptions: 0, falseAlarms: 0, thinkTime: 0, export: false, quiet: true }));
+    const ok = await runCli(["--config", good], { cwd: REPO_ROOT });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /Total Requests: {6}1/);
+    const cases: [object | string, RegExp][] = [
+      [{ concurency: 3 }, /unknown key "concurency" \(did you mean "concurrency"\?\)/],
+      [{ weights: { simpel: 1 } }, /unknown key "weights\.simpel"/],
+      [{ timeouts: 5 }, /"timeouts" must be an object/],
+      [{ concurrency: { a: 1 } }, /must be a string, a number/],
+      ["[1, 2]", /must hold a JSON object/],
+      ["{ oops", /not valid JSON/],
+    ];
+    for (const [content, pattern] of cases) {
+      const path = join(dir, `bad-${Math.random()}.json`);
+      await writeFile(path, typeof content === "string" ? content : JSON.stringify(content));
+      const result = await runCli(["--config", path]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, pattern);
+      assert.equal(result.stderr.trim().split("\n").length, 1);
+    }
+    const missing = await runCli(["--config", join(dir, "nope.json")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read it/);
+  });
+});
