@@ -91,10 +91,29 @@ cli
 cli.help();
 cli.version(VERSION);
 
+/**
+ * `--concurrency -1` would reach the flag parser as a flag named "-1"; joined as
+ * `--concurrency=-1` it reaches the value check, which says what is wrong with it.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index]!;
+    const next = argv[index + 1];
+    if (token.startsWith("--") && !token.includes("=") && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+      joined.push(`${token}=${next}`);
+      index++;
+    } else {
+      joined.push(token);
+    }
+  }
+  return joined;
+}
+
 /** Runs the CLI on `argv` and resolves to the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
   try {
-    cli.parse([...argv], { run: false });
+    cli.parse(joinNegativeValues(argv), { run: false });
     if (cli.options.help || cli.options.version) return ExitCode.Ok;
     if (!cli.matchedCommand) {
       const name = cli.args[0];
@@ -113,8 +132,16 @@ function reportFailure(error: unknown): number {
     return ExitCode.Usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`voxbench: internal error: ${message.split("\n")[0]}\n`);
-  return 70;
+  process.stderr.write(`voxbench: internal error: ${message.split("\n")[0]} (please report this)\n`);
+  return ExitCode.Internal;
 }
+
+// Nothing may end the process with a stack trace: a stray rejection is one line and exit 70.
+const onStray = (error: unknown): void => {
+  process.exitCode = reportFailure(error);
+  process.exit();
+};
+process.on("unhandledRejection", onStray);
+process.on("uncaughtException", onStray);
 
 process.exitCode = await main(process.argv);

@@ -9,6 +9,7 @@ import { writeExports } from "../report/exports.ts";
 import { createProgress } from "../report/progress.ts";
 import { parseRunFlags, RUN_FLAG_KEYS, type RunFlags } from "./run-flags.ts";
 import { loadConfigFile } from "../config/config-file.ts";
+import { redactUrl } from "../common/redact.ts";
 
 /** The exit code a finished run earns: interrupted 130, invalid generator 3, a failed verdict 1, else 0. */
 export function exitCodeFor(result: RunResult): number {
@@ -79,5 +80,5 @@ export async function withConfigFile(raw: Record<string, RawValue>): Promise<Rec
 export async function runCommand(raw: Record<string, RawValue>): Promise<number> {
   const flags = parseRunFlags(await withConfigFile(raw));
   const server = flags.options.server ?? "ws://localhost:8000/ws";
-  return executeRun(flags, {}, `🚀 voxbench load test against ${server}`);
+  return executeRun(flags, {}, `🚀 voxbench load test against ${redactUrl(server)}`);
 }

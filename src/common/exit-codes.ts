@@ -16,6 +16,8 @@ export const ExitCode = {
   Usage: 2,
   /** The run is not valid: the load generator itself fell behind, so its numbers cannot be trusted. */
   InvalidRun: 3,
+  /** voxbench itself failed (a bug): one line on stderr, please report it. */
+  Internal: 70,
   /** Interrupted by Ctrl-C or SIGTERM (results collected so far were still written). */
   Interrupted: 130,
 } as const;

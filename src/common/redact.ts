@@ -69,3 +69,34 @@ export function redactText(text: string, secrets: readonly string[]): string {
   }
   return result;
 }
+
+/**
+ * Every secret value a run knows of: header values (and the token after a scheme such as
+ * "Bearer"), the URL's password and its secret-looking query values. Error messages are scrubbed of
+ * them before they are written anywhere.
+ *
+ * @example
+ * ```ts
+ * import { secretsOf } from "./redact.ts";
+ * console.log(secretsOf("ws://h/ws?token=abc123", { Authorization: "Bearer xyz789" }));
+ * // ["Bearer xyz789", "xyz789", "abc123"]
+ * ```
+ */
+export function secretsOf(url: string, headers: Readonly<Record<string, string>>): string[] {
+  const secrets: string[] = [];
+  for (const value of Object.values(headers)) {
+    secrets.push(value);
+    const scheme = /^\S+\s+(\S.*)$/.exec(value);
+    if (scheme) secrets.push(scheme[1]!);
+  }
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) secrets.push(parsed.password, decodeURIComponent(parsed.password));
+    for (const [key, value] of parsed.searchParams) {
+      if (value && SECRET_QUERY_KEYS.test(key)) secrets.push(value, encodeURIComponent(value));
+    }
+  } catch {
+    // not a URL: nothing to add
+  }
+  return [...new Set(secrets.filter((secret) => secret.length >= 4))].sort((a, b) => b.length - a.length);
+}

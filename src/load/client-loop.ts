@@ -96,6 +96,7 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
         deps.timing,
         startedAtMs,
         deps.isCancelled,
+        deps.cancelSignal,
       );
       if (newConnection) {
         result.record.connect_ms = roundMs(session.connectMs);

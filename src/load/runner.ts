@@ -3,7 +3,7 @@ import { bundledFixturesDir, loadAudioLibrary, silenceLibrary, type AudioLibrary
 import type { AudioRole } from "../audio/asset.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import { UsageError } from "../common/errors.ts";
-import { redactHeaders, redactUrl } from "../common/redact.ts";
+import { redactHeaders, redactText, redactUrl, secretsOf } from "../common/redact.ts";
 import { currentRuntime, type RuntimeInfo } from "../common/runtime.ts";
 import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
 import { evaluateVerdicts } from "../metrics/targets.ts";
@@ -126,6 +126,8 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
   const turns: TurnRecord[] = [];
   let failed = 0;
   const openSessions = new Set<Session>();
+  const secrets = secretsOf(config.server, config.headers);
+  const internalErrors: string[] = [];
   const cancel = new AbortController();
   // Every waiting caller listens on it: hundreds of listeners are expected, not a leak.
   setMaxListeners(0, cancel.signal);
@@ -161,10 +163,14 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
           cancelSignal: cancel.signal,
           openSessions,
           emit: (record) => {
+            if (record.error !== null) record.error = redactText(record.error, secrets);
             turns.push(record);
             if (record.outcome !== "ok") failed++;
             options.onTurn?.(record, { done: turns.length, total, failed });
           },
+        }).catch((error: unknown) => {
+          // A bug must not lose the other callers' results: the run completes, marked not valid.
+          internalErrors.push(`caller ${clientId}: ${redactText(error instanceof Error ? error.message : String(error), secrets)}`);
         }),
       ),
     );
@@ -172,7 +178,11 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     options.signal?.removeEventListener("abort", onAbort);
   }
   const endedAtMs = monotonicNowMs();
-  const generatorHealth = health.stop();
+  const measuredHealth = health.stop();
+  const generatorHealth: GeneratorHealth =
+    internalErrors.length === 0
+      ? measuredHealth
+      : { ...measuredHealth, valid: false, reasons: [...measuredHealth.reasons, ...internalErrors.map((error) => `internal error in ${error}`)] };
   turns.sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
   const summary = summarizeRun(turns);
   return {

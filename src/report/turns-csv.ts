@@ -2,7 +2,7 @@ import { stringify } from "csv-stringify/sync";
 import { TURN_COLUMNS, type TurnRecord } from "../metrics/turn-record.ts";
 
 /** Cells a spreadsheet would run as a formula start with one of these. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^[=+\-@\t\r]|^\\u000[9d]/;
 
 /**
  * A text cell made safe for spreadsheets: a leading =, +, -, @, tab or CR gets a leading
@@ -18,7 +18,9 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 export function spreadsheetSafe(value: string | number | null): string {
   if (value === null) return "";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  // Control characters (terminal escapes from a hostile server) are written as visible \uXXXX.
+  const visible = value.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return FORMULA_START.test(visible) ? `'${visible}` : visible;
 }
 
 /**

@@ -37,6 +37,7 @@ export async function runTurn(
   timing: TurnTimingSink,
   startedAtMs: number,
   isCancelled: () => boolean,
+  signal?: AbortSignal,
 ): Promise<TurnResult> {
   const record = emptyTurnRecord({
     run_id: identity.runId,
@@ -46,7 +47,7 @@ export async function runTurn(
     started_at: toIsoTime(startedAtMs),
   });
   record.session_id = session.sessionId ?? null;
-  const turn = new TurnContext(session, record, random, library, settings, timing, session.cursor);
+  const turn = new TurnContext(session, record, random, library, settings, timing, session.cursor, signal);
   try {
     await scenario.run(turn);
   } catch (error) {

@@ -97,6 +97,8 @@ export class TurnContext {
     private readonly timing: TurnTimingSink,
     /** Cursor of the first event belonging to this turn. */
     readonly startCursor: number,
+    /** Aborted when the run is stopped: every wait of the turn ends at once. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** The monotonic clock. */
@@ -113,9 +115,14 @@ export class TurnContext {
     return asset;
   }
 
-  /** Waits until an absolute monotonic time. */
+  /** Waits until an absolute monotonic time (ends the turn as cancelled if the run stops). */
   async sleepUntil(deadlineMs: number): Promise<void> {
-    await sleepUntil(deadlineMs);
+    await sleepUntil(deadlineMs, undefined, this.signal);
+    this.throwIfCancelled();
+  }
+
+  private throwIfCancelled(): void {
+    if (this.signal?.aborted) throw new TurnFailure("cancelled", "the run was interrupted before this turn finished");
   }
 
   /** Ends the turn now with a failure outcome. */
@@ -146,7 +153,9 @@ export class TurnContext {
 
   /** Sends speech_end for a clip whose speech_start left at `speechStartMs`, at start + duration. */
   async finishSpeaking(asset: AudioAsset, speechStartMs: number, intent?: string): Promise<Utterance> {
-    this.timing.speechSendLag(await sleepUntil(speechStartMs + asset.durationMs));
+    const lagMs = await sleepUntil(speechStartMs + asset.durationMs, undefined, this.signal);
+    this.throwIfCancelled();
+    this.timing.speechSendLag(lagMs);
     const cursor = this.session.cursor;
     const marks = await this.session.speechEnd(asset, intent);
     this.timing.sendOverhead(marks.sentMs - marks.calledMs);
