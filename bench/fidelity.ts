@@ -9,49 +9,19 @@
  *   node --import tsx bench/fidelity.ts [--server-runtime node|deno] [--counts 10,100,500]
  *   npx deno run -A bench/fidelity.ts
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { run } from "../src/load/runner.ts";
 import { currentRuntime } from "../src/common/runtime.ts";
 import { summarize } from "../src/metrics/percentiles.ts";
 import type { TurnLogRecord } from "../src/server/turn-log.ts";
+import { option, startServerProcess } from "./support.ts";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const index = args.indexOf(name);
-  return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
-};
 const serverRuntime = option("--server-runtime", "node");
 const counts = option("--counts", "10,100,500").split(",").map(Number);
 const REQUESTS: Record<number, number> = { 10: 10, 100: 5, 500: 2 };
-const root = fileURLToPath(new URL("../", import.meta.url));
-
-async function startServer(logPath: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const cli = join(root, "src/cli.ts");
-  const [command, ...prefix] = serverRuntime === "deno" ? [join(root, "node_modules/deno/deno"), "run", "-A", cli] : [process.execPath, "--import", "tsx", cli];
-  const child = spawn(command!, [...prefix, "serve", "--port", "0", "--reply-delay-ms", "300", "--done-event", "--log-turns", logPath], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Server ready on port (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on("exit", () => reject(new Error("server exited")));
-  });
-  return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on("close", () => resolve());
-        process.kill(child.pid!, "SIGTERM");
-      }),
-  };
-}
 
 const runtime = currentRuntime();
 console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version}, reference server on ${serverRuntime} (separate process)`);
@@ -59,7 +29,7 @@ console.log("|measured - server truth| in ms; truth = first/last chunk sent - sp
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-fidelity-"));
   const logPath = join(dir, "turns.jsonl");
-  const server = await startServer(logPath);
+  const server = await startServerProcess(serverRuntime, ["--reply-delay-ms", "300", "--done-event", "--log-turns", logPath]);
   const requests = REQUESTS[concurrency] ?? 2;
   const result = await run({
     server: server.url,
@@ -86,7 +56,6 @@ for (const concurrency of counts) {
     const truth = bySession.get(turn.session_id)?.[index];
     if (!truth || truth.first_chunk_sent_ms === null || truth.last_chunk_sent_ms === null) continue;
     ttftErrors.push(Math.abs(turn.ttft_ms! - (truth.first_chunk_sent_ms - truth.speech_end_received_ms)));
-    if (process.env.FIDELITY_DEBUG) console.log("DEBUG", turn.started_at, turn.client_id, turn.turn_index, ttftErrors.at(-1)!.toFixed(2));
     totalErrors.push(Math.abs(turn.total_ms! - (truth.last_chunk_sent_ms - truth.speech_end_received_ms)));
   }
   const ttft = summarize(ttftErrors);

@@ -9,78 +9,30 @@
  *
  *   node --import tsx bench/server-delay.ts [--runtime node|deno] [--counts 100,500,1000]
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { toBase64 } from "../src/protocol/base64.ts";
 import { summarize } from "../src/metrics/percentiles.ts";
+import { health, option, ROOT, startServerProcess } from "./support.ts";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const index = args.indexOf(name);
-  return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
-};
 const runtime = option("--runtime", "node");
 /** Arrivals spread over 3 s: with 3.5 s turns, all of them are in progress together around t = 3 s. */
 const SPREAD_MS = 3000;
 const counts = option("--counts", "100,500,1000").split(",").map(Number);
-const root = fileURLToPath(new URL("../", import.meta.url));
-const cli = join(root, "src/cli.ts");
-const denoBinary = join(root, "node_modules/deno/deno");
 const speechEnd = JSON.stringify({
   type: "speech_end",
-  audio: toBase64(new Uint8Array(readFileSync(join(root, "fixtures/query_01_balance.wav")))),
+  audio: toBase64(new Uint8Array(readFileSync(join(ROOT, "fixtures/query_01_balance.wav")))),
 });
-
-function health(port: number): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    request(`http://127.0.0.1:${port}/health`, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      response.on("end", () => resolve(JSON.parse(body) as Record<string, number>));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
-
-async function startServer(logPath: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const command = runtime === "deno" ? denoBinary : process.execPath;
-  const prefix = runtime === "deno" ? ["run", "-A", cli] : ["--import", "tsx", cli];
-  const child = spawn(command, [...prefix, "serve", "--port", "0", "--reply-delay-ms", "500", "--log-turns", logPath], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Server ready on port (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on("exit", () => reject(new Error("server exited")));
-  });
-  return {
-    port,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on("close", () => resolve());
-        process.kill(child.pid!, "SIGTERM");
-      }),
-  };
-}
 
 async function measure(count: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-bench-"));
   const logPath = join(dir, "turns.jsonl");
-  const server = await startServer(logPath);
-  const url = `ws://127.0.0.1:${server.port}/ws`;
+  const server = await startServerProcess(runtime, ["--reply-delay-ms", "500", "--log-turns", logPath]);
+  const url = server.url;
   await new Promise((resolve) => setTimeout(resolve, 300));
   const idle = await health(server.port);
   const sockets: WebSocket[] = [];

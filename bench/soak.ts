@@ -3,51 +3,20 @@
  * sampling the generator's heap and RSS and the server's (from /health) every 10 s. Reports the
  * memory over time and the growth after warm-up, so leaks show as a slope.
  *
- *   node --import tsx bench/soak.ts [--minutes 10] [--concurrency 100] [--server-runtime node|deno]
+ *   node --expose-gc --import tsx bench/soak.ts [--minutes 10] [--concurrency 100] [--server-runtime node|deno]
  *   npx deno run -A bench/soak.ts
  */
-import { spawn } from "node:child_process";
-import { request } from "node:http";
-import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { run } from "../src/load/runner.ts";
 import { currentRuntime } from "../src/common/runtime.ts";
+import { health, option, startServerProcess } from "./support.ts";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const index = args.indexOf(name);
-  return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
-};
 const minutes = Number(option("--minutes", "10"));
 const concurrency = Number(option("--concurrency", "100"));
 const serverRuntime = option("--server-runtime", "node");
-const root = fileURLToPath(new URL("../", import.meta.url));
 const MB = 1048576;
-
-function health(port: number): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    request(`http://127.0.0.1:${port}/health`, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      response.on("end", () => resolve(JSON.parse(body) as Record<string, number>));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
-
-const cli = join(root, "src/cli.ts");
-const [command, ...prefix] = serverRuntime === "deno" ? [join(root, "node_modules/deno/deno"), "run", "-A", cli] : [process.execPath, "--import", "tsx", cli];
-const server = spawn(command!, [...prefix, "serve", "--port", "0", "--done-event"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
-const port = await new Promise<number>((resolve) => {
-  let out = "";
-  server.stdout!.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-    const match = /Server ready on port (\d+)/.exec(out);
-    if (match) resolve(Number(match[1]));
-  });
-});
+const server = await startServerProcess(serverRuntime, ["--done-event"]);
+const port = server.port;
 
 const runtime = currentRuntime();
 console.log(`soak: ${concurrency} callers for ${minutes} min; generator on ${runtime.name} ${runtime.version}, server on ${serverRuntime}`);
@@ -56,6 +25,9 @@ const samples: { t: number; turns: number; heap: number; rss: number; serverHeap
 let turns = 0;
 const startMs = performance.now();
 const sample = async (): Promise<void> => {
+  // With --expose-gc (Node), sample the live heap after a full collection: the sawtooth of garbage
+  // would otherwise hide a slow leak.
+  (globalThis as { gc?: () => void }).gc?.();
   const memory = process.memoryUsage();
   const serverHealth = await health(port);
   const row = { t: (performance.now() - startMs) / 1000, turns, heap: memory.heapUsed / MB, rss: memory.rss / MB, serverHeap: serverHealth.heap_used_bytes! / MB, serverRss: serverHealth.memory_rss_bytes! / MB };
@@ -76,7 +48,7 @@ const result = await run({
 });
 clearInterval(timer);
 await sample();
-server.kill("SIGTERM");
+await server.stop();
 
 // Growth after warm-up: a least-squares slope over the samples after the first third.
 const slope = (key: "heap" | "rss" | "serverHeap" | "serverRss"): number => {

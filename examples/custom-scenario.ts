@@ -18,9 +18,7 @@ export const followUp = defineScenario({
     // First question: the standard measurement fills ttft_ms, total_ms, heard_ms...
     const question = await turn.speak(turn.pick("query"));
     const answer = await turn.measureReply(question);
-    turn.record.ttft_ms = roundMs(answer.ttftMs);
-    turn.record.total_ms = roundMs(answer.totalMs);
-    if (answer.heardMs !== undefined) turn.record.heard_ms = roundMs(answer.heardMs);
+    turn.recordMeasuredReply(answer);
     // The follow-up starts as soon as the answer has played out for the caller.
     await turn.sleepUntil(answer.analysis.playbackEndMs ?? turn.now());
     const followUpQuestion = await turn.speak(turn.pick("interrupt"));
@@ -28,7 +26,6 @@ export const followUp = defineScenario({
     // recovery_ms is free for a second reply's first audio; the CSV documents it per scenario.
     turn.record.recovery_ms = roundMs(followUpAnswer.ttftMs);
     turn.record.recovery_total_ms = roundMs(followUpAnswer.totalMs);
-    turn.recordReplyAudio(followUpAnswer.analysis, followUpAnswer.end);
   },
 });
 

@@ -1,4 +1,3 @@
-import { roundMs } from "../metrics/turn-record.ts";
 import { defineScenario } from "./define.ts";
 import type { TurnContext } from "./turn-context.ts";
 
@@ -13,10 +12,6 @@ export const toolCall = defineScenario({
   timeout: "tool",
   async run(turn: TurnContext) {
     const utterance = await turn.speak(turn.pick("tool"), { intent: "tool_call" });
-    const reply = await turn.measureReply(utterance);
-    turn.record.ttft_ms = roundMs(reply.ttftMs);
-    turn.record.total_ms = roundMs(reply.totalMs);
-    if (reply.heardMs !== undefined) turn.record.heard_ms = roundMs(reply.heardMs);
-    turn.recordReplyAudio(reply.analysis, reply.end);
+    turn.recordMeasuredReply(await turn.measureReply(utterance));
   },
 });

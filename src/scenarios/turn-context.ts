@@ -252,6 +252,14 @@ export class TurnContext {
     };
   }
 
+  /** Records a measured reply as the turn's reply: ttft_ms, total_ms, heard_ms and its audio figures. */
+  recordMeasuredReply(reply: MeasuredReply): void {
+    this.record.ttft_ms = roundMs(reply.ttftMs);
+    this.record.total_ms = roundMs(reply.totalMs);
+    if (reply.heardMs !== undefined) this.record.heard_ms = roundMs(reply.heardMs);
+    this.recordReplyAudio(reply.analysis, reply.end);
+  }
+
   /** Copies a reply's audio figures into the record and applies the --max-gap-ms check. */
   recordReplyAudio(analysis: ReplyAnalysis, end: ReplyEnd | undefined): void {
     const record = this.record;
