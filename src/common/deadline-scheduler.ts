@@ -47,6 +47,8 @@ export class DeadlineScheduler {
     return () => {
       if (task.cancelled || task.done) return;
       task.cancelled = true;
+      // The task stays in the heap until its deadline; its callback (and all it holds) need not.
+      task.callback = noop;
       this.live--;
       this.dropCancelledHead();
     };
@@ -165,9 +167,11 @@ export class DeadlineScheduler {
 /** Cancels a scheduled task. */
 export type Cancel = () => void;
 
+const noop = (): void => {};
+
 interface Task {
   readonly deadlineMs: number;
-  readonly callback: (lagMs: number) => void;
+  callback: (lagMs: number) => void;
   readonly sequence: number;
   cancelled: boolean;
   done?: boolean;
