@@ -19,9 +19,11 @@ export class DeadlineScheduler {
   static readonly EARLY_TOLERANCE_MS = 0.02;
   /** Within this of the next deadline, poll with setImmediate rather than trust a 1 ms timer. */
   private static readonly POLL_WINDOW_MS = 1;
-  /** Polling keeps a core busy: at most this many ms of polling per {@link POLL_BUDGET_WINDOW_MS}. */
-  private static readonly POLL_BUDGET_MS = 5;
+  /** Polling keeps a core busy: by default at most 5 ms of polling per {@link POLL_BUDGET_WINDOW_MS}. */
+  static readonly DEFAULT_POLL_BUDGET_MS = 5;
   private static readonly POLL_BUDGET_WINDOW_MS = 100;
+  private readonly clock: MonotonicClock;
+  private readonly pollBudgetMs: number;
   private readonly heap: Task[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
@@ -36,7 +38,11 @@ export class DeadlineScheduler {
   /** Tasks not yet run or cancelled: at zero no timer is kept, so a finished program can exit. */
   private live = 0;
 
-  constructor(private readonly clock: MonotonicClock = monotonicNowMs) {}
+  /** `pollBudgetMs: 0` never polls: deadlines are then met to timer precision (about 1 ms), for no CPU. */
+  constructor(options: { clock?: MonotonicClock; pollBudgetMs?: number } = {}) {
+    this.clock = options.clock ?? monotonicNowMs;
+    this.pollBudgetMs = options.pollBudgetMs ?? DeadlineScheduler.DEFAULT_POLL_BUDGET_MS;
+  }
 
   /** Runs `callback(lagMs)` at `deadlineMs`; `lagMs` is how late it actually ran (>= -0.02 ms). */
   at(deadlineMs: number, callback: (lagMs: number) => void): Cancel {
@@ -130,7 +136,7 @@ export class DeadlineScheduler {
       this.pollWindowStartMs = nowMs;
       this.pollSpentMs = 0;
     }
-    return this.pollSpentMs < DeadlineScheduler.POLL_BUDGET_MS;
+    return this.pollSpentMs < this.pollBudgetMs;
   }
 
   private push(task: Task): void {
@@ -181,5 +187,12 @@ function before(a: Task, b: Task): boolean {
   return a.deadlineMs < b.deadlineMs || (a.deadlineMs === b.deadlineMs && a.sequence < b.sequence);
 }
 
-/** The process-wide scheduler used when none is given. */
+/** The process-wide scheduler used when none is given (the reference bot's pacing uses it). */
 export const sharedScheduler = new DeadlineScheduler();
+
+/**
+ * The callers' scheduler. It never polls: when a caller speaks next or gives up waiting needs
+ * timer precision (about 1 ms) at most (no measurement depends on it), and a polling load
+ * generator would take CPU from the bot it measures when both share a machine.
+ */
+export const callerScheduler = new DeadlineScheduler({ pollBudgetMs: 0 });

@@ -1,6 +1,7 @@
 import type { AudioLibrary } from "../audio/library.ts";
 import { sleepUntil } from "../audio/pacer.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
+import { callerScheduler } from "../common/deadline-scheduler.ts";
 import { deriveRandom } from "../common/random.ts";
 import { emptyTurnRecord, roundMs, type TurnRecord } from "../metrics/turn-record.ts";
 import type { ClientProtocolAdapter } from "../protocol/client-adapter.ts";
@@ -52,7 +53,7 @@ function settingsFor(scenario: Scenario, config: RunConfig): TurnSettings {
  */
 export async function runClient(clientId: number, startAtMs: number, deps: ClientDeps): Promise<void> {
   const { config } = deps;
-  if (startAtMs > monotonicNowMs()) await sleepUntil(startAtMs, undefined, deps.cancelSignal);
+  if (startAtMs > monotonicNowMs()) await sleepUntil(startAtMs, callerScheduler, deps.cancelSignal);
   const random = deriveRandom(config.seed, clientId);
   let session: Session | undefined;
   let newConnection = false;
@@ -113,7 +114,7 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
       if (turnIndex + 1 < config.requests && !deps.isCancelled()) {
         // The caller waits for the bot to finish talking, then thinks before the next question.
         const thinkMs = random.between(config.thinkTimeS.min, config.thinkTimeS.max) * 1000;
-        await sleepUntil(Math.max(result.playbackEndMs, monotonicNowMs()) + thinkMs, undefined, deps.cancelSignal);
+        await sleepUntil(Math.max(result.playbackEndMs, monotonicNowMs()) + thinkMs, callerScheduler, deps.cancelSignal);
       }
     }
   } finally {

@@ -4,6 +4,7 @@ import { sleepUntil } from "../audio/pacer.ts";
 import { detectSpeech } from "../audio/vad.ts";
 import { createClip } from "../audio/pcm.ts";
 import { monotonicNowMs } from "../common/clock.ts";
+import { callerScheduler } from "../common/deadline-scheduler.ts";
 import type { Random } from "../common/random.ts";
 import { TurnFailure, type FailureOutcome } from "../metrics/outcomes.ts";
 import { roundMs, type TurnRecord } from "../metrics/turn-record.ts";
@@ -117,7 +118,7 @@ export class TurnContext {
 
   /** Waits until an absolute monotonic time (ends the turn as cancelled if the run stops). */
   async sleepUntil(deadlineMs: number): Promise<void> {
-    await sleepUntil(deadlineMs, undefined, this.signal);
+    await sleepUntil(deadlineMs, callerScheduler, this.signal);
     this.throwIfCancelled();
   }
 
@@ -153,7 +154,7 @@ export class TurnContext {
 
   /** Sends speech_end for a clip whose speech_start left at `speechStartMs`, at start + duration. */
   async finishSpeaking(asset: AudioAsset, speechStartMs: number, intent?: string): Promise<Utterance> {
-    const lagMs = await sleepUntil(speechStartMs + asset.durationMs, undefined, this.signal);
+    const lagMs = await sleepUntil(speechStartMs + asset.durationMs, callerScheduler, this.signal);
     this.throwIfCancelled();
     this.timing.speechSendLag(lagMs);
     const cursor = this.session.cursor;

@@ -3,7 +3,7 @@ import type WebSocket from "ws";
 import type { AudioAsset } from "../audio/asset.ts";
 import type { WireFormat } from "../audio/wire-format.ts";
 import { monotonicNowMs } from "../common/clock.ts";
-import { sharedScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
+import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import { TurnFailure } from "../metrics/outcomes.ts";
 import type { ClientProtocolAdapter, SessionEvent, SessionEventBody } from "../protocol/client-adapter.ts";
 import type { OpenedSocket } from "./socket.ts";
@@ -67,7 +67,7 @@ export class Session {
     socket: OpenedSocket,
     private readonly adapter: ClientProtocolAdapter,
     readonly wireFormat: WireFormat,
-    private readonly scheduler: DeadlineScheduler = sharedScheduler,
+    private readonly scheduler: DeadlineScheduler = callerScheduler,
   ) {
     this.ws = socket.ws;
     this.writes = stampWrites(socket.ws);

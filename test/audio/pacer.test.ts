@@ -106,6 +106,24 @@ describe("paceFrames", () => {
   });
 });
 
+describe("a scheduler that never polls (the callers')", () => {
+  test("still never runs a task early, and runs every task", async () => {
+    const scheduler = new DeadlineScheduler({ pollBudgetMs: 0 });
+    const startMs = performance.now();
+    const ran: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) => {
+        const deadlineMs = startMs + 5 + index * 1.3;
+        return sleepUntil(deadlineMs, scheduler).then(() => {
+          ran.push(index);
+          assert.ok(performance.now() >= deadlineMs - EARLY, `task ${index} ran early`);
+        });
+      }),
+    );
+    assert.equal(ran.length, 20);
+  });
+});
+
 describe("sleepUntil", () => {
   test("wakes at the absolute deadline and reports its lag", async () => {
     const deadline = performance.now() + 15;
