@@ -1,4 +1,4 @@
-import { bytesPerSample, type EncodedAudio } from "./wire-format.ts";
+import { bytesPerSample, frameProblem, samplesPerFrame, type EncodedAudio } from "./wire-format.ts";
 
 /** Default frame length: what Twilio and most WebRTC stacks send. */
 export const DEFAULT_FRAME_MS = 20;
@@ -25,9 +25,7 @@ export function frameAudio(audio: EncodedAudio, frameMs: number = DEFAULT_FRAME_
 
 /** Bytes in one whole frame; throws when `frameMs` does not hold a whole number of samples. */
 export function frameByteLength(audio: EncodedAudio, frameMs: number): number {
-  const samplesPerFrame = (audio.format.sampleRateHz * frameMs) / 1000;
-  if (!(frameMs > 0) || !Number.isInteger(samplesPerFrame)) {
-    throw new RangeError(`frame length ${frameMs} ms is not a whole number of samples at ${audio.format.sampleRateHz} Hz`);
-  }
-  return samplesPerFrame * bytesPerSample(audio.format.encoding);
+  const problem = frameProblem(frameMs, audio.format.sampleRateHz);
+  if (problem) throw new RangeError(problem);
+  return samplesPerFrame(frameMs, audio.format.sampleRateHz) * bytesPerSample(audio.format.encoding);
 }

@@ -28,6 +28,7 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
   { name: "--silence", description: "Speak digital silence, as the old script did (real bots hear nothing)" },
   { name: "--sample-rate <hz>", description: "Sample rate of the audio sent: 8000, 16000, 24000, 48000 (default 16000; 8000 for mu-law)" },
   { name: "--encoding <pcm16|mulaw>", description: "Encoding of the audio sent (default pcm16)" },
+  { name: "--frame-ms <ms>", description: "Microphone frame length: each utterance is whole frames, padded with silence, and speech_end leaves when the last frame is captured (default 20)" },
   { name: "--reply-sample-rate <hz>", description: "Rate of headerless reply audio (default: --sample-rate)" },
   { name: "--reply-encoding <pcm16|mulaw>", description: "Encoding of headerless reply audio (default: --encoding)" },
   { name: "--timeout-simple <s>", description: "Simple query timeout, seconds (default 30)" },
@@ -108,7 +109,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   }
   const encoding = has("encoding") ? parseChoice<WireEncoding>("--encoding", raw.encoding, ["pcm16", "mulaw"]) : "pcm16";
   const sampleRateHz = has("sampleRate") ? parsePositiveInteger("--sample-rate", raw.sampleRate) : encoding === "mulaw" ? 8000 : 16000;
-  options.wireFormat = { encoding, sampleRateHz };
+  options.wireFormat = { encoding, sampleRateHz, ...(has("frameMs") ? { frameMs: parsePositiveNumber("--frame-ms", raw.frameMs) } : {}) };
   if (has("replySampleRate") || has("replyEncoding")) {
     const replyEncoding = has("replyEncoding") ? parseChoice<WireEncoding>("--reply-encoding", raw.replyEncoding, ["pcm16", "mulaw"]) : encoding;
     const replyRate = has("replySampleRate") ? parsePositiveInteger("--reply-sample-rate", raw.replySampleRate) : replyEncoding === "mulaw" ? 8000 : sampleRateHz;

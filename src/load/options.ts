@@ -1,5 +1,6 @@
 import type { AudioLibrary } from "../audio/library.ts";
-import { wireFormatProblem, type WireFormat } from "../audio/wire-format.ts";
+import { DEFAULT_FRAME_MS } from "../audio/frames.ts";
+import { frameProblem, wireFormatProblem, type WireFormat } from "../audio/wire-format.ts";
 import { UsageError } from "../common/errors.ts";
 import { randomSeed } from "../common/random.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
@@ -38,7 +39,7 @@ export interface RunOptions {
   silence?: boolean;
   /** Use these clips instead of a directory (library API). */
   audioLibrary?: AudioLibrary;
-  /** What speech_end carries. Default PCM16 at 16 kHz. */
+  /** What speech_end carries. Default PCM16 at 16 kHz in 20 ms frames. */
   wireFormat?: WireFormat;
   /** How to read headerless play_audio payloads. Default: the wire format. */
   replyFormat?: ReplyAudioFormat;
@@ -102,7 +103,7 @@ export const RUN_DEFAULTS = {
   requests: 5,
   weights: { simple: 0.6, tools: 0.2, interruptions: 0.1, falseAlarms: 0.1 },
   thinkTimeS: { min: 0.5, max: 2 },
-  wireFormat: { encoding: "pcm16", sampleRateHz: 16000 } as WireFormat,
+  wireFormat: { encoding: "pcm16", sampleRateHz: 16000, frameMs: DEFAULT_FRAME_MS } as WireFormat,
   timeoutsS: { simple: 30, tool: 45, interruption: 15, falseAlarm: 15, connect: 10 },
   idleMs: 1000,
   maxGapMs: 80,
@@ -165,9 +166,12 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   positive("--timeout-interruption", timeoutsS.interruption);
   positive("--timeout-false-alarm", timeoutsS.falseAlarm);
   positive("--connect-timeout", timeoutsS.connect);
-  const wireFormat = options.wireFormat ?? RUN_DEFAULTS.wireFormat;
-  const problem = wireFormatProblem(wireFormat);
+  const givenFormat = options.wireFormat ?? RUN_DEFAULTS.wireFormat;
+  const problem = wireFormatProblem({ encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz });
   if (problem) throw new UsageError(`--sample-rate/--encoding: ${problem}`);
+  const wireFormat: WireFormat = { encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz, frameMs: givenFormat.frameMs ?? DEFAULT_FRAME_MS };
+  const framing = frameProblem(wireFormat.frameMs!, wireFormat.sampleRateHz);
+  if (framing) throw new UsageError(`--frame-ms: ${framing}`);
   const replyFormat = options.replyFormat ?? { encoding: wireFormat.encoding, sampleRateHz: wireFormat.sampleRateHz };
   positiveInteger("--reply-sample-rate", replyFormat.sampleRateHz);
   const seed = options.seed ?? randomSeed();

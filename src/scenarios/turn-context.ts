@@ -145,16 +145,18 @@ export class TurnContext {
 
   /**
    * Speaks a clip the way a client with local VAD does: speech_start, then speech_end carrying the
-   * whole clip once the clip's duration has passed (an absolute deadline from speech_start).
+   * whole utterance once it has been captured: the clip in whole microphone frames (the wire
+   * format's frameMs), on an absolute deadline from speech_start.
    */
   async speak(asset: AudioAsset, options: { intent?: string; speechStartMs?: number } = {}): Promise<Utterance> {
     const speechStartMs = options.speechStartMs ?? (await this.startSpeaking());
     return this.finishSpeaking(asset, speechStartMs, options.intent);
   }
 
-  /** Sends speech_end for a clip whose speech_start left at `speechStartMs`, at start + duration. */
+  /** Sends speech_end for a clip whose speech_start left at `speechStartMs`, once its last frame is captured. */
   async finishSpeaking(asset: AudioAsset, speechStartMs: number, intent?: string): Promise<Utterance> {
-    const lagMs = await sleepUntil(speechStartMs + asset.durationMs, callerScheduler, this.signal);
+    const spokenMs = asset.encoded(this.session.wireFormat).durationMs;
+    const lagMs = await sleepUntil(speechStartMs + spokenMs, callerScheduler, this.signal);
     this.throwIfCancelled();
     this.timing.speechSendLag(lagMs);
     const cursor = this.session.cursor;

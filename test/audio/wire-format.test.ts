@@ -59,6 +59,34 @@ describe("frames", () => {
   });
   test("a frame length that is not a whole number of samples is refused", () => {
     assert.throws(() => frameByteLength(encoded, 0.01), /whole number of samples/);
-    assert.throws(() => frameByteLength(encoded, 0), /whole number of samples/);
+    assert.throws(() => frameByteLength(encoded, 0), /more than 0/);
+    assert.throws(() => frameByteLength(encoded, 1001), /at most 1000 ms/);
+  });
+});
+
+describe("microphone frames (frameMs)", () => {
+  test("an utterance is padded with silence to whole frames and lasts that long", () => {
+    const clip = createClip(tone(16000, 1010), 16000);
+    const framed = encodeForWire(clip, { encoding: "pcm16", sampleRateHz: 16000, frameMs: 20 });
+    assert.equal(framed.durationMs, 1020);
+    assert.equal(framed.bytes.length, 1020 * 16 * 2);
+    const samples = decodeWireAudio(framed.bytes, framed.format);
+    assert.deepEqual(samples.subarray(0, 16160), clip.samples);
+    assert.ok(samples.subarray(16160).every((sample) => sample === 0));
+    assert.equal(frameAudio(framed, 20).length, 51);
+    assert.ok(frameAudio(framed, 20).every((frame) => frame.length === 640));
+  });
+  test("mu-law pads with mu-law silence; a clip of whole frames is unchanged", () => {
+    const framed = encodeForWire(createClip(tone(8000, 95), 8000), { encoding: "mulaw", sampleRateHz: 8000, frameMs: 20 });
+    assert.equal(framed.bytes.length, 800);
+    assert.ok(decodeWireAudio(framed.bytes.subarray(760), framed.format).every((sample) => sample === 0));
+    const whole = encodeForWire(createClip(tone(16000, 1000), 16000), { encoding: "pcm16", sampleRateHz: 16000, frameMs: 40 });
+    assert.equal(whole.durationMs, 1000);
+  });
+  test("frame lengths that are not whole samples, zero or over a second are refused", () => {
+    assert.match(wireFormatProblem({ encoding: "mulaw", sampleRateHz: 8000, frameMs: 0.1 }) ?? "", /not a whole number of samples at 8000 Hz/);
+    assert.match(wireFormatProblem({ encoding: "pcm16", sampleRateHz: 16000, frameMs: 0 }) ?? "", /more than 0/);
+    assert.match(wireFormatProblem({ encoding: "pcm16", sampleRateHz: 16000, frameMs: 2000 }) ?? "", /at most 1000 ms/);
+    assert.equal(wireFormatProblem({ encoding: "pcm16", sampleRateHz: 48000, frameMs: 10 }), undefined);
   });
 });

@@ -64,6 +64,8 @@ describe("run flags", () => {
     assert.deepEqual(flags.options.wireFormat, { encoding: "mulaw", sampleRateHz: 8000 });
     assert.equal(flags.export, false);
     assert.equal(flags.quiet, true);
+    assert.deepEqual(parseRunFlags({ sampleRate: 24000, frameMs: 40 }).options.wireFormat, { encoding: "pcm16", sampleRateHz: 24000, frameMs: 40 });
+    assert.throws(() => parseRunFlags({ frameMs: -20 }), UsageError);
     assert.deepEqual(parseRunFlags({ thinkTime: 1 }).options.thinkTimeS, { min: 1, max: 1 });
     assert.throws(() => parseRunFlags({ runId: "../escape" }), UsageError);
   });
