@@ -7,6 +7,7 @@
  * the callers run in this process with the bundled speech fixtures (simple queries and tool calls).
  *
  *   node --import tsx bench/fidelity.ts [--server-runtime node|deno] [--counts 10,100,500]
+ *                                       [--encoding pcm16|mulaw] [--sample-rate 16000]
  *   npx deno run -A bench/fidelity.ts
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -16,16 +17,21 @@ import process from "node:process";
 import { run } from "../src/load/runner.ts";
 import { currentRuntime } from "../src/common/runtime.ts";
 import { summarize } from "../src/metrics/percentiles.ts";
+import type { WireEncoding } from "../src/audio/wire-format.ts";
 import type { TurnLogRecord } from "../src/server/turn-log.ts";
 import { option, startServerProcess } from "./support.ts";
 
 const serverRuntime = option("--server-runtime", "node");
 const counts = option("--counts", "10,100,500").split(",").map(Number);
 const REQUESTS: Record<number, number> = { 10: 10, 100: 5, 500: 2 };
+// The speech_end payload's size is part of the error (it must cross to the server before the
+// server's clock starts): mu-law at 8 kHz sends a quarter of PCM16 at 16 kHz.
+const encoding = option("--encoding", "pcm16") as WireEncoding;
+const sampleRateHz = Number(option("--sample-rate", encoding === "mulaw" ? "8000" : "16000"));
 
 const runtime = currentRuntime();
 console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version}, reference server on ${serverRuntime} (separate process)`);
-console.log("|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock");
+console.log(`|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock; speech_end in ${encoding} at ${sampleRateHz} Hz`);
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-fidelity-"));
   const logPath = join(dir, "turns.jsonl");
@@ -38,6 +44,7 @@ for (const concurrency of counts) {
     seed: 1,
     weights: { simple: 0.7, tools: 0.3, interruptions: 0, falseAlarms: 0 },
     thinkTimeS: { min: 0.5, max: 2 },
+    wireFormat: { encoding, sampleRateHz },
     // Callers start spread over 2 s (about one utterance), as real callers arrive: without it the
     // first turns all end their speech in the same few ms and queue in the server's socket buffers.
     rampUpS: 2,
