@@ -50,8 +50,8 @@ async function speakWith(frameMs: number | undefined) {
 
 describe("microphone frames (--frame-ms)", () => {
   // The gap is measured on the server between two arrivals, so it carries both frames' transit
-  // and the caller's timer lag: allowed 2 ms early and 40 ms late on a busy shared machine. The
-  // frame lengths below differ by 80 ms, so the check still tells them apart.
+  // and the caller's timer lag: allowed 5 ms early (a late speech_start stamp) and 40 ms late on a
+  // busy shared machine. That still tells 1,020 from the unframed 1,010 and from 1,100.
   for (const [frameMs, framedMs] of [[undefined, 1020], [20, 1020], [100, 1100]] as const) {
     test(`${frameMs ?? "default (20)"} ms frames: speech_end carries whole frames and leaves ${framedMs} ms after speech_start`, async () => {
       const { utterances, config } = await speakWith(frameMs);
@@ -59,7 +59,7 @@ describe("microphone frames (--frame-ms)", () => {
       for (const utterance of utterances) {
         assert.equal(utterance.sampleRateHz, 16000);
         assert.equal(utterance.samples, (framedMs * 16000) / 1000);
-        assert.ok(utterance.gapMs >= framedMs - 2 && utterance.gapMs < framedMs + 40, `speech_end came ${utterance.gapMs.toFixed(1)} ms after speech_start, expected ${framedMs}`);
+        assert.ok(utterance.gapMs >= framedMs - 5 && utterance.gapMs < framedMs + 40, `speech_end came ${utterance.gapMs.toFixed(1)} ms after speech_start, expected ${framedMs}`);
       }
       assert.equal(config.wireFormat.frameMs, frameMs ?? 20);
     });
