@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, startCli, type CliRun } from "../helpers/cli.ts";
 import { parseCsv } from "../helpers/csv.ts";
+import { median } from "../helpers/bot-client.ts";
 
 let dir: string;
 let server: CliRun;
@@ -32,7 +33,10 @@ describe("voxbench run", () => {
     const rows = parseCsv(await readFile(join(dir, "cli-run", "turns.csv"), "utf8"));
     assert.equal(rows.length, 5);
     const ttft = rows.slice(1).map((row) => Number(row[rows[0]!.indexOf("ttft_ms")]));
-    assert.ok(ttft.every((ms) => ms >= 200 && ms < 215), ttft.join(", "));
+    // Never faster than the bot's 200 ms; three processes share two cores here, so one turn may be
+    // delivered late (seen: 217 ms on Deno): the median is held to 15 ms, each turn to 60 ms.
+    assert.ok(ttft.every((ms) => ms >= 200 && ms < 260), ttft.join(", "));
+    assert.ok(median(ttft) < 215, ttft.join(", "));
     const summary = JSON.parse(await readFile(join(dir, "cli-run", "summary.json"), "utf8")) as { summary: { turns: number } };
     assert.equal(summary.summary.turns, 4);
   });

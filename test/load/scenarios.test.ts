@@ -45,14 +45,17 @@ async function againstReference(
   return { result, log: text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as TurnLogRecord) };
 }
 
+// Upper bounds on delivered times are generous: a frame can only arrive late, never early, and
+// these machines are shared (seen: one delivery 17 ms late). Lower bounds stay exact, and exact
+// agreement with the server's own clock is checked in test/load/accuracy.test.ts.
 describe("scenarios against the reference bot", () => {
   test("real interruption: stop at once, no stale audio, recovery measured on the new reply", async () => {
     const { result, log } = await againstReference({ doneEvent: true }, { weights: only("interruptions") });
     for (const turn of result.turns) {
       assert.equal(turn.outcome, "ok", turn.error ?? "");
-      assert.ok(turn.stop_ms! >= 0 && turn.stop_ms! < 20, `stop_ms ${turn.stop_ms}`);
+      assert.ok(turn.stop_ms! >= 0 && turn.stop_ms! < 50, `stop_ms ${turn.stop_ms}`);
       assert.equal(turn.stale_chunks, 0);
-      assert.ok(turn.recovery_ms! >= 150 && turn.recovery_ms! < 180, `recovery_ms ${turn.recovery_ms}`);
+      assert.ok(turn.recovery_ms! >= 150 && turn.recovery_ms! < 200, `recovery_ms ${turn.recovery_ms}`);
       assert.ok(turn.recovery_total_ms! >= turn.recovery_ms! + 1300, `recovery_total_ms ${turn.recovery_total_ms}`);
       assert.equal(turn.second_audio_file, "interrupt_tone.wav");
       assert.equal(turn.total_ms, null);
@@ -72,7 +75,7 @@ describe("scenarios against the reference bot", () => {
     const { result, log } = await againstReference({}, { weights: only("falseAlarms") });
     for (const turn of result.turns) {
       assert.equal(turn.outcome, "ok", turn.error ?? "");
-      assert.ok(turn.resume_ms! >= 0 && turn.resume_ms! < 20, `resume_ms ${turn.resume_ms}`);
+      assert.ok(turn.resume_ms! >= 0 && turn.resume_ms! < 50, `resume_ms ${turn.resume_ms}`);
       assert.equal(turn.reply_audio_ms, 1500);
       assert.equal(turn.second_audio_file, "noise_click.wav");
     }
@@ -96,7 +99,7 @@ describe("scenarios against the reference bot", () => {
       assert.ok(Math.abs(turn.tool_ms! - 100) < 5, `tool_ms ${turn.tool_ms}`);
       assert.equal(turn.server_tool_ms, 100);
       assert.equal(turn.server_stt_ms, 20);
-      assert.ok(turn.ttft_ms! >= 160 && turn.ttft_ms! < 185, `ttft ${turn.ttft_ms}`);
+      assert.ok(turn.ttft_ms! >= 160 && turn.ttft_ms! < 210, `ttft ${turn.ttft_ms}`);
     }
   });
 
@@ -135,7 +138,7 @@ describe("servers that misbehave", () => {
       assert.equal(record!.outcome, "stale_audio");
       assert.ok(record!.stale_chunks! >= 2, `stale ${record!.stale_chunks}`);
       // Recovery is the genuine new reply, 1.2 s after the new question, not the leftover audio.
-      assert.ok(record!.recovery_ms! >= 1195 && record!.recovery_ms! < 1230, `recovery ${record!.recovery_ms}`);
+      assert.ok(record!.recovery_ms! >= 1195 && record!.recovery_ms! < 1260, `recovery ${record!.recovery_ms}`);
     } finally {
       await server.close();
     }
