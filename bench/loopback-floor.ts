@@ -9,6 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import WebSocket, { WebSocketServer } from "ws";
 import { currentRuntime } from "../src/common/runtime.ts";
 import { summarize } from "../src/metrics/percentiles.ts";
@@ -23,7 +24,7 @@ if (process.argv.includes("--echo-server")) {
   wss.on("connection", (ws: WebSocket) => ws.on("message", (data: Buffer) => ws.send(data, { binary: false })));
 } else {
   const echoRuntime = option("--echo-runtime", "node");
-  const script = new URL(import.meta.url).pathname;
+  const script = fileURLToPath(import.meta.url);
   const [command, ...prefix] = echoRuntime === "deno" ? [`${ROOT}node_modules/deno/deno`, "run", "-A"] : [process.execPath, "--import", "tsx"];
   const echo = spawn(command!, [...prefix, script, "--echo-server"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve) => {

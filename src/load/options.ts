@@ -169,9 +169,10 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   const givenFormat = options.wireFormat ?? RUN_DEFAULTS.wireFormat;
   const problem = wireFormatProblem({ encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz });
   if (problem) throw new UsageError(`--sample-rate/--encoding: ${problem}`);
-  const wireFormat: WireFormat = { encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz, frameMs: givenFormat.frameMs ?? DEFAULT_FRAME_MS };
-  const framing = frameProblem(wireFormat.frameMs!, wireFormat.sampleRateHz);
+  const frameMs = givenFormat.frameMs ?? DEFAULT_FRAME_MS;
+  const framing = frameProblem(frameMs, givenFormat.sampleRateHz);
   if (framing) throw new UsageError(`--frame-ms: ${framing}`);
+  const wireFormat: WireFormat = { encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz, frameMs };
   const replyFormat = options.replyFormat ?? { encoding: wireFormat.encoding, sampleRateHz: wireFormat.sampleRateHz };
   positiveInteger("--reply-sample-rate", replyFormat.sampleRateHz);
   const seed = options.seed ?? randomSeed();
