@@ -70,7 +70,7 @@ for (const concurrency of counts) {
   const turns = result.summary.turns;
   console.log(
     [
-      `c=${String(concurrency).padStart(3)} ${String(turns).padStart(4)} turns (${result.summary.ok} ok)`,
+      `c=${String(concurrency).padStart(3)} ${String(turns).padStart(4)} turns (${outcomeCounts(result.summary.outcomes)})`,
       `ttft p50 ${ttft?.median.toFixed(2)} p95 ${ttft?.p95.toFixed(2)} p99 ${ttft?.p99.toFixed(2)} max ${ttft?.max.toFixed(2)}`,
       `total p50 ${total?.median.toFixed(2)} p99 ${total?.p99.toFixed(2)} max ${total?.max.toFixed(2)}`,
       `CPU ${((result.health.cpuSeconds / turns) * 1000).toFixed(1)} s/1000 turns`,
@@ -82,3 +82,9 @@ for (const concurrency of counts) {
   await rm(dir, { recursive: true, force: true });
 }
 process.exit(0);
+
+/** "500 ok" or "787 ok, 213 audio_gap": turns that are not ok are left out of the error figures. */
+function outcomeCounts(outcomes: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(outcomes).filter(([, count]) => count > 0).sort(([a], [b]) => (a === "ok" ? -1 : b === "ok" ? 1 : a.localeCompare(b)));
+  return entries.map(([name, count]) => `${count} ${name}`).join(", ");
+}
