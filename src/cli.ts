@@ -13,7 +13,7 @@ import { RUN_FLAGS } from "./commands/run-flags.ts";
 import { compareCommand } from "./commands/compare-command.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
-import { VERSION } from "./version.ts";
+import { versionLine } from "./version.ts";
 
 const cli = cac("voxbench");
 
@@ -89,7 +89,7 @@ cli
   .action((baseline: string | undefined, candidate: string | undefined, options) => compareCommand(baseline, candidate, options));
 
 cli.help();
-cli.version(VERSION);
+cli.option("-v, --version", "Display version number");
 
 /**
  * `--concurrency -1` would reach the flag parser as a flag named "-1"; joined as
@@ -114,7 +114,11 @@ function joinNegativeValues(argv: readonly string[]): string[] {
 async function main(argv: readonly string[]): Promise<number> {
   try {
     cli.parse(joinNegativeValues(argv), { run: false });
-    if (cli.options.help || cli.options.version) return ExitCode.Ok;
+    if (cli.options.help) return ExitCode.Ok;
+    if (cli.options.version) {
+      process.stdout.write(`${versionLine()}\n`);
+      return ExitCode.Ok;
+    }
     if (!cli.matchedCommand) {
       const name = cli.args[0];
       throw new UsageError(name ? `unknown command "${name}" (see voxbench --help)` : "no command given (see voxbench --help)");

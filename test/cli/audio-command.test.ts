@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import process from "node:process";
+import { isDeno, runCli } from "../helpers/cli.ts";
 import { buildWav, sineWave } from "../helpers/wav-builder.ts";
 
 describe("voxbench audio", () => {
@@ -70,6 +71,9 @@ describe("voxbench audio", () => {
     assert.match(help.stdout, /audio <\.\.\.files>/);
     const version = await runCli(["--version"]);
     assert.equal(version.code, 0);
-    assert.match(version.stdout, /voxbench\/0\.1\.0/);
+    // The runtime's own version: on Deno, Deno's (process.version there is the Node it emulates).
+    const denoVersion = (globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno;
+    const runtime = isDeno ? `deno-${denoVersion}` : `node-${process.versions.node}`;
+    assert.equal(version.stdout, `voxbench/0.1.0 ${process.platform}-${process.arch} ${runtime}\n`);
   });
 });
