@@ -1,6 +1,7 @@
 import wavefile from "wavefile";
 import { AudioError } from "./audio-error.ts";
 import { decodeALaw, decodeMuLaw } from "./g711.ts";
+import { int16FromLittleEndian } from "./int16-le.ts";
 import { createClip, floatToInt16, type PcmClip } from "./pcm.ts";
 import { RiffError, walkRiffChunks, type RiffChunk } from "./riff.ts";
 
@@ -211,15 +212,12 @@ function decodeToMono(
     const decoded = encoding === "mulaw" ? decodeMuLaw(dataBytes) : decodeALaw(dataBytes);
     return channels === 1 ? decoded : averageInt16Channels(decoded, channels, frameCount);
   }
+  if (encoding === "pcm" && bitDepth === 16) {
+    const interleaved = int16FromLittleEndian(dataBytes);
+    return channels === 1 ? interleaved : averageInt16Channels(interleaved, channels, frameCount);
+  }
   const view = new DataView(dataBytes.buffer, dataBytes.byteOffset, dataBytes.byteLength);
   const out = new Int16Array(frameCount);
-  if (encoding === "pcm" && bitDepth === 16) {
-    if (channels === 1) {
-      for (let i = 0; i < frameCount; i++) out[i] = view.getInt16(i * 2, true);
-      return out;
-    }
-    return averageInt16Channels(readInt16Interleaved(view, frameCount * channels), channels, frameCount);
-  }
   const readFloat = floatReader(view, encoding, bitDepth);
   const bytesPerSample = bitDepth / 8;
   let offset = 0;
@@ -232,12 +230,6 @@ function decodeToMono(
     out[frame] = floatToInt16(sum / channels);
   }
   return out;
-}
-
-function readInt16Interleaved(view: DataView, sampleCount: number): Int16Array {
-  const samples = new Int16Array(sampleCount);
-  for (let i = 0; i < sampleCount; i++) samples[i] = view.getInt16(i * 2, true);
-  return samples;
 }
 
 function averageInt16Channels(interleaved: Int16Array, channels: number, frameCount: number): Int16Array {

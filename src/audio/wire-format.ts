@@ -2,6 +2,7 @@ import { decodeMuLaw, encodeMuLaw } from "./g711.ts";
 import type { PcmClip } from "./pcm.ts";
 import { resample } from "./resample.ts";
 import { pcm16Bytes } from "./wav-encode.ts";
+import { int16FromLittleEndian } from "./int16-le.ts";
 
 /** Sample encodings a voice bot may expect on the wire. */
 export type WireEncoding = "pcm16" | "mulaw";
@@ -132,9 +133,5 @@ export function wireDurationMs(byteLength: number, format: WireFormat): number {
  */
 export function decodeWireAudio(bytes: Uint8Array, format: WireFormat): Int16Array {
   if (format.encoding === "mulaw") return decodeMuLaw(bytes);
-  const count = bytes.length >> 1;
-  const samples = new Int16Array(count);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, count * 2);
-  for (let i = 0; i < count; i++) samples[i] = view.getInt16(i * 2, true);
-  return samples;
+  return int16FromLittleEndian(bytes);
 }

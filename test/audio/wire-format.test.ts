@@ -1,9 +1,11 @@
+import { Buffer } from "node:buffer";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { rmsDbfs } from "../../src/audio/energy.ts";
 import { createClip } from "../../src/audio/pcm.ts";
 import { frameAudio, frameByteLength } from "../../src/audio/frames.ts";
 import { decodeWireAudio, encodeForWire, wireDurationMs, wireFormatProblem } from "../../src/audio/wire-format.ts";
+import { int16FromLittleEndian } from "../../src/audio/int16-le.ts";
 
 function tone(sampleRateHz: number, durationMs: number): Int16Array {
   const samples = new Int16Array((sampleRateHz * durationMs) / 1000);
@@ -25,6 +27,18 @@ describe("wire formats", () => {
   test("PCM16 bytes are little-endian", () => {
     const encoded = encodeForWire(createClip(Int16Array.from([0x1234, -2]), 8000), { encoding: "pcm16", sampleRateHz: 8000 });
     assert.deepEqual([...encoded.bytes], [0x34, 0x12, 0xfe, 0xff]);
+  });
+  test("16-bit little-endian samples from any byte offset, odd last byte ignored, never a shared buffer", () => {
+    const backing = new Uint8Array([0xaa, 0x34, 0x12, 0xfe, 0xff, 0x00, 0x80, 0xff, 0x7f, 0x07]);
+    const bytes = backing.subarray(1); // odd offset: an Int16Array cannot view it in place
+    const samples = int16FromLittleEndian(bytes);
+    assert.deepEqual([...samples], [0x1234, -2, -32768, 32767]);
+    assert.deepEqual([...decodeWireAudio(bytes, { encoding: "pcm16", sampleRateHz: 8000 })], [0x1234, -2, -32768, 32767]);
+    backing[1] = 0;
+    assert.equal(samples[0], 0x1234, "a copy, not a view of the message's bytes");
+    // A Buffer (what sockets and files give) inside a larger pool: Buffer#slice would be a view of it all.
+    const pooled = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from([0x34, 0x12, 0xfe, 0xff, 0x01]), Buffer.alloc(100, 5)]);
+    assert.deepEqual([...int16FromLittleEndian(pooled.subarray(3, 8))], [0x1234, -2]);
   });
   test("mu-law at 8 kHz: one byte per sample, level kept within 0.2 dB", () => {
     const encoded = encodeForWire(createClip(tone(16000, 1000), 16000), { encoding: "mulaw", sampleRateHz: 8000 });
