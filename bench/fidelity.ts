@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/fidelity.ts [--server-runtime node|deno] [--counts 10,100,500]
  *                                       [--encoding pcm16|mulaw] [--sample-rate 16000]
+ *                                       [--requests N]  (turns per caller; default 10/5/2)
  *   npx deno run -A bench/fidelity.ts
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -20,23 +21,30 @@ import { summarize } from "../src/metrics/percentiles.ts";
 import type { WireEncoding } from "../src/audio/wire-format.ts";
 import type { TurnLogRecord } from "../src/server/turn-log.ts";
 import { option, startServerProcess } from "./support.ts";
+import { keepYoungGenerationSmall } from "../src/common/young-generation.ts";
 
 const serverRuntime = option("--server-runtime", "node");
+// Flags for the bot's runtime, e.g. "--max-semi-space-size=2" (space-separated).
+const serverFlags = option("--server-flags", "").split(" ").filter(Boolean);
 const counts = option("--counts", "10,100,500").split(",").map(Number);
 const REQUESTS: Record<number, number> = { 10: 10, 100: 5, 500: 2 };
+// Turns per caller; more turns make the p99 steadier (at 100 callers the default 5 gives 500 turns).
+const requestsOverride = Number(option("--requests", "0"));
 // The speech_end payload's size is part of the error (it must cross to the server before the
 // server's clock starts): mu-law at 8 kHz sends a quarter of PCM16 at 16 kHz.
 const encoding = option("--encoding", "pcm16") as WireEncoding;
 const sampleRateHz = Number(option("--sample-rate", encoding === "mulaw" ? "8000" : "16000"));
 
+// As the CLI does (after tsx's loader thread exists: starting it re-applies the command line's V8 flags).
+keepYoungGenerationSmall();
 const runtime = currentRuntime();
 console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version}, reference server on ${serverRuntime} (separate process)`);
 console.log(`|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock; speech_end in ${encoding} at ${sampleRateHz} Hz`);
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-fidelity-"));
   const logPath = join(dir, "turns.jsonl");
-  const server = await startServerProcess(serverRuntime, ["--reply-delay-ms", "300", "--done-event", "--log-turns", logPath]);
-  const requests = REQUESTS[concurrency] ?? 2;
+  const server = await startServerProcess(serverRuntime, ["--reply-delay-ms", "300", "--done-event", "--log-turns", logPath], serverFlags);
+  const requests = requestsOverride || (REQUESTS[concurrency] ?? 2);
   const result = await run({
     server: server.url,
     concurrency,

@@ -27,10 +27,18 @@ export function health(port: number): Promise<Record<string, number>> {
   });
 }
 
-/** Starts `voxbench serve` with `args` on Node or Deno in its own process; resolves once it listens. */
-export async function startServerProcess(runtime: string, args: readonly string[]): Promise<{ port: number; url: string; stop: () => Promise<void> }> {
+/**
+ * Starts `voxbench serve` with `args` on Node or Deno in its own process (with `runtimeFlags` for
+ * the runtime itself, e.g. V8 flags); resolves once it listens.
+ */
+export async function startServerProcess(
+  runtime: string,
+  args: readonly string[],
+  runtimeFlags: readonly string[] = [],
+): Promise<{ port: number; url: string; stop: () => Promise<void> }> {
   const cli = join(ROOT, "src/cli.ts");
-  const [command, ...prefix] = runtime === "deno" ? [join(ROOT, "node_modules/deno/deno"), "run", "-A", cli] : [process.execPath, "--import", "tsx", cli];
+  const [command, ...prefix] =
+    runtime === "deno" ? [join(ROOT, "node_modules/deno/deno"), "run", "-A", ...runtimeFlags, cli] : [process.execPath, ...runtimeFlags, "--import", "tsx", cli];
   const child = spawn(command!, [...prefix, "serve", "--port", "0", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";

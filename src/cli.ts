@@ -14,6 +14,9 @@ import { compareCommand } from "./commands/compare-command.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
 import { versionLine } from "./version.ts";
+import { keepYoungGenerationSmall } from "./common/young-generation.ts";
+
+keepYoungGenerationSmall();
 
 const cli = cac("voxbench");
 

@@ -15,6 +15,7 @@ export { UsageError } from "./common/errors.ts";
 export { createRandom, type Random } from "./common/random.ts";
 export { monotonicNowMs, toIsoTime } from "./common/clock.ts";
 export { DeadlineScheduler } from "./common/deadline-scheduler.ts";
+export { keepYoungGenerationSmall } from "./common/young-generation.ts";
 
 export { createClip, clipDurationMs, type PcmClip } from "./audio/pcm.ts";
 export { silence, type SilenceOptions } from "./audio/silence.ts";
