@@ -98,8 +98,14 @@ export const TURN_COLUMNS: readonly (keyof TurnRecord)[] = [
 export function emptyTurnRecord(
   identity: Pick<TurnRecord, "run_id" | "client_id" | "turn_index" | "scenario" | "started_at">,
 ): TurnRecord {
+  // Every field written out (no spread): one fixed shape for every record, which V8 allocates from
+  // a boilerplate; the records live until the run ends.
   return {
-    ...identity,
+    run_id: identity.run_id,
+    client_id: identity.client_id,
+    turn_index: identity.turn_index,
+    scenario: identity.scenario,
+    started_at: identity.started_at,
     audio_file: null,
     second_audio_file: null,
     outcome: "ok",
