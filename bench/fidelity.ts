@@ -9,7 +9,9 @@
  *   node --import tsx bench/fidelity.ts [--server-runtime node|deno] [--counts 10,100,500]
  *                                       [--encoding pcm16|mulaw] [--sample-rate 16000]
  *                                       [--requests N]  (turns per caller; default 10/5/2)
- *   npx deno run -A bench/fidelity.ts
+ *                                       [--server-flags "<runtime flags for the bot's process>"]
+ *   DENO_V8_FLAGS=--max-semi-space-size=1 npx deno run -A bench/fidelity.ts --server-runtime deno
+ *     (Deno ignores keepYoungGenerationSmall(); the environment variable reaches both processes)
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
