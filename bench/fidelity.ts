@@ -12,6 +12,9 @@
  *                                       [--server-flags "<runtime flags for the bot's process>"]
  *   DENO_V8_FLAGS=--max-semi-space-size=1 npx deno run -A bench/fidelity.ts --server-runtime deno
  *     (Deno ignores keepYoungGenerationSmall(); the environment variable reaches both processes)
+ *   node --single-threaded-gc --import tsx bench/fidelity.ts --server-flags --single-threaded-gc
+ *     (GC on each process's main thread: on two cores, V8's GC helper threads otherwise take the
+ *     core the other process needs; see the README's Benchmarks)
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
