@@ -12,9 +12,10 @@
  *                                       [--server-flags "<runtime flags for the bot's process>"]
  *   DENO_V8_FLAGS=--max-semi-space-size=1 npx deno run -A bench/fidelity.ts --server-runtime deno
  *     (Deno ignores keepYoungGenerationSmall(); the environment variable reaches both processes)
- *   node --single-threaded-gc --import tsx bench/fidelity.ts --server-flags --single-threaded-gc
- *     (GC on each process's main thread: on two cores, V8's GC helper threads otherwise take the
- *     core the other process needs; see the README's Benchmarks)
+ *
+ * On Node both processes do as the CLI does: on two cores or fewer each re-starts itself under
+ * V8's --single-threaded-gc (src/commands/relaunch.ts); VOXBENCH_SINGLE_THREADED_GC=0 keeps V8's
+ * threaded GC in both, =1 forces the re-start on any machine.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,6 +28,10 @@ import type { WireEncoding } from "../src/audio/wire-format.ts";
 import type { TurnLogRecord } from "../src/server/turn-log.ts";
 import { option, startServerProcess } from "./support.ts";
 import { keepYoungGenerationSmall } from "../src/common/young-generation.ts";
+import { relaunchWithSingleThreadedGc } from "../src/commands/relaunch.ts";
+
+const relaunched = await relaunchWithSingleThreadedGc();
+if (relaunched !== undefined) process.exit(relaunched);
 
 const serverRuntime = option("--server-runtime", "node");
 // Flags for the bot's runtime, e.g. "--max-semi-space-size=2" (space-separated).
@@ -43,7 +48,8 @@ const sampleRateHz = Number(option("--sample-rate", encoding === "mulaw" ? "8000
 // As the CLI does (after tsx's loader thread exists: starting it re-applies the command line's V8 flags).
 keepYoungGenerationSmall();
 const runtime = currentRuntime();
-console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version}, reference server on ${serverRuntime} (separate process)`);
+const gc = (singleThreaded: boolean): string => (singleThreaded ? "single-threaded GC" : "V8's threaded GC");
+console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version} (${gc(runtime.singleThreadedGc)}), reference server on ${serverRuntime} (separate process)`);
 console.log(`|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock; speech_end in ${encoding} at ${sampleRateHz} Hz`);
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-fidelity-"));

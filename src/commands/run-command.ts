@@ -10,6 +10,8 @@ import { createProgress } from "../report/progress.ts";
 import { parseRunFlags, RUN_FLAG_KEYS, type RunFlags } from "./run-flags.ts";
 import { loadConfigFile } from "../config/config-file.ts";
 import { redactUrl } from "../common/redact.ts";
+import { relaunchWithSingleThreadedGc } from "./relaunch.ts";
+import { onStopRequest } from "./stop-requests.ts";
 
 /** The exit code a finished run earns: interrupted 130, invalid generator 3, a failed verdict 1, else 0. */
 export function exitCodeFor(result: RunResult): number {
@@ -29,14 +31,12 @@ export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {
   const prepared = await prepareRun({ ...flags.options, ...extra });
   const controller = new AbortController();
   let signals = 0;
-  const onSignal = (): void => {
+  const stopListening = onStopRequest(() => {
     signals++;
     if (signals > 1) process.exit(ExitCode.Interrupted);
     process.stderr.write("\nvoxbench: stopping (finishing the report; press Ctrl-C again to quit at once)\n");
     controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  });
   const progress = createProgress({ quiet: flags.quiet });
   try {
     const options: RunOptions = {
@@ -58,8 +58,7 @@ export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {
     }
     return exitCodeFor(result);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stopListening();
   }
 }
 
@@ -79,6 +78,9 @@ export async function withConfigFile(raw: Record<string, RawValue>): Promise<Rec
 /** `voxbench run` (and plain `voxbench`). */
 export async function runCommand(raw: Record<string, RawValue>): Promise<number> {
   const flags = parseRunFlags(await withConfigFile(raw));
+  // Flags are checked first, so a usage error is reported once, by this process.
+  const relaunched = await relaunchWithSingleThreadedGc();
+  if (relaunched !== undefined) return relaunched;
   const server = flags.options.server ?? "ws://localhost:8000/ws";
   return executeRun(flags, {}, `🚀 voxbench load test against ${redactUrl(server)}`);
 }

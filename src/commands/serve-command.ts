@@ -17,6 +17,8 @@ import { FAULT_KINDS, type FaultKind } from "../server/faults.ts";
 import { parseDistribution } from "../server/latency-model.ts";
 import { SERVER_DEFAULTS, type ServerOptions } from "../server/options.ts";
 import { serve } from "../server/server.ts";
+import { relaunchWithSingleThreadedGc } from "./relaunch.ts";
+import { onStopRequest } from "./stop-requests.ts";
 
 /** `voxbench serve` flags as cac hands them over (camel-cased). */
 export type ServeCommandOptions = Record<string, RawValue>;
@@ -92,18 +94,18 @@ function parseFaultKinds(text: string): FaultKind[] {
  */
 export async function serveCommand(raw: ServeCommandOptions): Promise<number> {
   const options = await parseServeOptions(raw);
+  const relaunched = await relaunchWithSingleThreadedGc();
+  if (relaunched !== undefined) return relaunched;
   const server = await serve(options);
   // Handlers go in before the ready line: a supervisor may signal as soon as it reads it.
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
+    onStopRequest(() => {
       // A second signal while shutting down means "now".
       if (stopping) process.exit(ExitCode.Interrupted);
       stopping = true;
       resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    });
   });
   const hostForUrl = server.host.includes(":") ? `[${server.host}]` : server.host;
   process.stdout.write(`Server ready on port ${server.port}\n`);

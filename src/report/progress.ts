@@ -45,7 +45,10 @@ export function createProgress(options: { quiet?: boolean } = {}): ProgressRepor
     let spinner: Ora | undefined;
     return {
       start: (text) => {
-        spinner = ora({ text, stream: stderr }).start();
+        // stdin stays as it is: ora's default puts the terminal in raw mode and re-sends Ctrl-C to
+        // this process alone, which a re-started run (src/commands/relaunch.ts) cannot tell from a
+        // stray signal; cooked, Ctrl-C is the terminal's SIGINT to the whole process group.
+        spinner = ora({ text, stream: stderr, discardStdin: false }).start();
       },
       turn: (record, progress) => {
         remember(record);

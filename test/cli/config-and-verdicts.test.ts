@@ -3,21 +3,16 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT, runCli, startCli, type CliRun } from "../helpers/cli.ts";
+import { REPO_ROOT, runCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
 
+let bot: BotFixture;
 let dir: string;
-let server: CliRun;
 let url: string;
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "voxbench-config-"));
-  server = startCli(["serve", "--port", "0", "--reply-delay-ms", "100", "--pace", "20", "--done-event"]);
-  url = `ws://127.0.0.1:${/(\d+)/.exec(await server.waitFor(/Server ready on port (\d+)/))![1]}/ws`;
+  bot = await startBotProcess("config", ["--reply-delay-ms", "100", "--pace", "20", "--done-event"]);
+  ({ dir, url } = bot);
 });
-after(async () => {
-  server.signal("SIGTERM");
-  await server.done;
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => bot.close());
 
 const QUICK = ["--concurrency", "1", "--requests", "1", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0", "--think-time", "0", "--quiet"];
 

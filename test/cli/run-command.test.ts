@@ -1,27 +1,20 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { runCli, startCli, type CliRun } from "../helpers/cli.ts";
+import { runCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
 import { parseCsv } from "../helpers/csv.ts";
 import { median } from "../helpers/bot-client.ts";
 
+let bot: BotFixture;
 let dir: string;
-let server: CliRun;
 let url: string;
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "voxbench-run-cli-"));
   // The reference bot as its own process, as a user would run it: the seed protocol, no extensions.
-  server = startCli(["serve", "--port", "0", "--reply-delay-ms", "200", "--pace", "4"]);
-  const ready = await server.waitFor(/Server ready on port (\d+)/);
-  url = `ws://127.0.0.1:${/(\d+)/.exec(ready)![1]}/ws`;
+  bot = await startBotProcess("run-cli", ["--reply-delay-ms", "200", "--pace", "4"]);
+  ({ dir, url } = bot);
 });
-after(async () => {
-  server.signal("SIGTERM");
-  await server.done;
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => bot.close());
 
 describe("voxbench run", () => {
   test("runs the old guide's quick sanity check with real speech, prints the report and writes the exports", async () => {

@@ -3,6 +3,9 @@
  * or Deno), so each runner checks the CLI on its own runtime.
  */
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -34,15 +37,28 @@ export interface CliRun {
    * "killed by that signal" even when the child handled it and exited normally.
    */
   signal(name: NodeJS.Signals): void;
+  /**
+   * Signals the CLI's whole process group, as a terminal's Ctrl-C does (needs `detached`, which
+   * makes the CLI the leader of its own group).
+   */
+  signalGroup(name: NodeJS.Signals): void;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Start the CLI as the leader of a new process group (see {@link CliRun.signalGroup}). */
+  detached?: boolean;
 }
 
 /** Starts the CLI with `args`; the caller awaits `done` (and may signal `child`). */
-export function startCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+export function startCli(args: readonly string[], options: CliOptions = {}): CliRun {
   const [command, ...prefix] = runtimeCommand(CLI);
   const child = spawn(command!, [...prefix, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   let stdout = "";
   let stderr = "";
@@ -73,6 +89,9 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
     signal: (name) => {
       if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, name);
     },
+    signalGroup: (name) => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, name);
+    },
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
         waiters.push({ pattern, resolve });
@@ -83,6 +102,33 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
+}
+
+/** A `voxbench serve` process and a scratch folder for the exports of the runs against it. */
+export interface BotFixture {
+  readonly url: string;
+  readonly dir: string;
+  /** SIGTERMs the bot, waits for it to exit and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the reference bot as its own process (as a user would run it) with `serveArgs` on a free
+ * port, and makes a temporary folder named after `name`.
+ */
+export async function startBotProcess(name: string, serveArgs: readonly string[]): Promise<BotFixture> {
+  const dir = await mkdtemp(join(tmpdir(), `voxbench-${name}-`));
+  const server = startCli(["serve", "--port", "0", ...serveArgs]);
+  const ready = await server.waitFor(/Server ready on port (\d+)/);
+  return {
+    url: `ws://127.0.0.1:${/(\d+)/.exec(ready)![1]}/ws`,
+    dir,
+    close: async () => {
+      server.signal("SIGTERM");
+      await server.done;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,39 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { shouldRelaunch, type LaunchContext } from "../../src/commands/relaunch.ts";
+import { UsageError } from "../../src/common/errors.ts";
+
+const TWO_CORES: LaunchContext = { runtime: "node", parallelism: 2, execArgv: [], nodeOptions: "", setting: undefined };
+
+describe("shouldRelaunch", () => {
+  test("by default: on Node with two cores or fewer, not with more", () => {
+    assert.equal(shouldRelaunch(TWO_CORES), true);
+    assert.equal(shouldRelaunch({ ...TWO_CORES, parallelism: 1 }), true);
+    assert.equal(shouldRelaunch({ ...TWO_CORES, parallelism: 3 }), false);
+    assert.equal(shouldRelaunch({ ...TWO_CORES, setting: "auto" }), true);
+    assert.equal(shouldRelaunch({ ...TWO_CORES, setting: " " }), true);
+  });
+
+  test("VOXBENCH_SINGLE_THREADED_GC=1 forces it on any machine, =0 turns it off", () => {
+    assert.equal(shouldRelaunch({ ...TWO_CORES, parallelism: 64, setting: "1" }), true);
+    assert.equal(shouldRelaunch({ ...TWO_CORES, setting: "0" }), false);
+  });
+
+  test("never on Deno, whose V8 flags come from its own command line", () => {
+    assert.equal(shouldRelaunch({ ...TWO_CORES, runtime: "deno" }), false);
+    assert.equal(shouldRelaunch({ ...TWO_CORES, runtime: "deno", setting: "1" }), false);
+  });
+
+  test("never when a GC-threading flag is already given, which includes the re-started process itself", () => {
+    for (const flag of ["--single-threaded-gc", "--single-threaded", "--single_threaded_gc", "--no-concurrent-marking", "--no-parallel-scavenge", "--v8-pool-size=1", "--parallel-marking"]) {
+      assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: ["--import", "tsx", flag], setting: "1" }), false, flag);
+    }
+    assert.equal(shouldRelaunch({ ...TWO_CORES, nodeOptions: "--v8-pool-size=2" }), false);
+    // Other V8 flags leave the decision as it was.
+    assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: ["--max-semi-space-size=1"] }), true);
+  });
+
+  test("any other setting is a usage error naming the variable", () => {
+    assert.throws(() => shouldRelaunch({ ...TWO_CORES, setting: "yes" }), (error: unknown) => error instanceof UsageError && /VOXBENCH_SINGLE_THREADED_GC must be 0, 1 or auto \(got "yes"\)/.test(error.message));
+  });
+});
