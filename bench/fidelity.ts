@@ -29,9 +29,11 @@ import type { TurnLogRecord } from "../src/server/turn-log.ts";
 import { option, startServerProcess } from "./support.ts";
 import { keepYoungGenerationSmall } from "../src/common/young-generation.ts";
 import { relaunchWithSingleThreadedGc } from "../src/commands/relaunch.ts";
+import { attachToLauncher } from "../src/commands/stop-requests.ts";
 
 const relaunched = await relaunchWithSingleThreadedGc();
 if (relaunched !== undefined) process.exit(relaunched);
+attachToLauncher();
 
 const serverRuntime = option("--server-runtime", "node");
 // Flags for the bot's runtime, e.g. "--max-semi-space-size=2" (space-separated).

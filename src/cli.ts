@@ -15,16 +15,11 @@ import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
 import { versionLine } from "./version.ts";
 import { keepYoungGenerationSmall } from "./common/young-generation.ts";
-import { LAUNCHED_ENV } from "./commands/relaunch.ts";
 import { attachToLauncher } from "./commands/stop-requests.ts";
 
 keepYoungGenerationSmall();
-// Started by our own launcher (src/commands/relaunch.ts): take its forwarded signals. The marker
-// is removed so that processes this one starts (a bot under test, say) do not inherit it.
-if (process.env[LAUNCHED_ENV] === "1") {
-  delete process.env[LAUNCHED_ENV];
-  attachToLauncher();
-}
+// Started by our own launcher (src/commands/relaunch.ts)? Then take its forwarded signals.
+attachToLauncher();
 
 const cli = cac("voxbench");
 

@@ -8,19 +8,22 @@
  * in a running process crashes V8 at the next GC) and Node does not take it from NODE_OPTIONS, so
  * the only way to give it to a user's `voxbench run` is to start Node again with it.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import { currentRuntime } from "../common/runtime.ts";
 import { ExitCode } from "../common/exit-codes.ts";
-import { isReadyMessage, type ForwardedSignal, type StopSignal } from "./stop-requests.ts";
+import { isReadyMessage, LAUNCHED_ENV, type ForwardedSignal, type StopSignal } from "./stop-requests.ts";
 
 /** The environment variable that chooses: `1` always, `0` never, unset (or `auto`) on <= 2 cores. */
 export const SINGLE_THREADED_GC_ENV = "VOXBENCH_SINGLE_THREADED_GC";
 
-/** Set in the re-started process's environment: its parent forwards signals over IPC. */
-export const LAUNCHED_ENV = "VOXBENCH_LAUNCHED";
+/** How long a forwarded signal waits for a child that has not yet said it listens. */
+const DIRECT_SIGNAL_AFTER_MS = 1000;
+
+/** Signals a launcher passes on as its own death when they ended the child. */
+const TERMINATION_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"];
 
 /** What the decision depends on, read from the process by {@link currentLaunchContext}. */
 export interface LaunchContext {
@@ -33,13 +36,21 @@ export interface LaunchContext {
   readonly setting: string | undefined;
 }
 
+/**
+ * Node flags under which a second process would do harm: a debugger or profiler would attach to
+ * the idle launcher (and a second inspector would want the same port), and the permission model
+ * may forbid child processes.
+ */
+const SINGLE_PROCESS_FLAG = /--(inspect|debug|cpu-prof|heap-prof|prof\b|permission|experimental-permission)/;
+
 /** Any V8 flag that already chooses how the GC uses threads: the user's choice is left alone. */
 const GC_THREADING_FLAG = /--(no[-_])?(single[-_]threaded|concurrent[-_]marking|parallel[-_]marking|concurrent[-_]sweeping|parallel[-_]scavenge|v8[-_]pool[-_]size)/;
 
 /**
  * Whether to re-start under `--single-threaded-gc`: only on Node, only if no GC-threading flag was
- * given (which includes the re-started process itself), then as VOXBENCH_SINGLE_THREADED_GC says,
- * by default when the machine has two cores or fewer.
+ * given (which includes the re-started process itself) and no debugger, profiler or permission
+ * model is in use, then as VOXBENCH_SINGLE_THREADED_GC says, by default when the machine has two
+ * cores or fewer.
  *
  * @throws {UsageError} when VOXBENCH_SINGLE_THREADED_GC is not 0, 1, auto or empty.
  * @example
@@ -56,7 +67,8 @@ export function shouldRelaunch(context: LaunchContext): boolean {
     throw new UsageError(`${SINGLE_THREADED_GC_ENV} must be 0, 1 or auto (got "${context.setting}")`);
   }
   if (context.runtime !== "node") return false;
-  if (GC_THREADING_FLAG.test(`${context.execArgv.join(" ")} ${context.nodeOptions}`)) return false;
+  const nodeFlags = `${context.execArgv.join(" ")} ${context.nodeOptions}`;
+  if (GC_THREADING_FLAG.test(nodeFlags) || SINGLE_PROCESS_FLAG.test(nodeFlags)) return false;
   if (setting === "0") return false;
   return setting === "1" || context.parallelism <= 2;
 }
@@ -97,41 +109,52 @@ export function currentLaunchContext(): LaunchContext {
  */
 export async function relaunchWithSingleThreadedGc(context: LaunchContext = currentLaunchContext()): Promise<number | undefined> {
   if (!shouldRelaunch(context)) return undefined;
-  const child = spawn(process.execPath, [...process.execArgv, "--single-threaded-gc", ...process.argv.slice(1)], {
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
-    env: { ...process.env, [LAUNCHED_ENV]: "1" },
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...process.execArgv, "--single-threaded-gc", ...process.argv.slice(1)], {
+      stdio: ["inherit", "inherit", "inherit", "ipc"],
+      env: { ...process.env, [LAUNCHED_ENV]: "1" },
+    });
+  } catch {
+    // Not allowed or not possible here (permissions, memory): the work runs in this process.
+    return undefined;
+  }
   let ready = false;
   child.on("message", (message: unknown) => {
     if (isReadyMessage(message)) ready = true;
   });
   const forward = (signal: StopSignal): void => {
-    // Until the child listens on its channel a message would be lost: signal it directly, which
-    // ends it as the signal's default action would (and this process then dies of it too).
-    if (!ready) child.kill(signal);
     // A child already exiting has closed its channel: there is nothing left to stop.
-    else if (child.connected) child.send({ voxbenchSignal: signal } satisfies ForwardedSignal, () => {});
+    if (!child.connected) return;
+    // Node holds a message until the child listens; a child that never does (still starting after a
+    // second, or not voxbench's CLI) is signalled directly, which ends it as the default action does.
+    child.send({ voxbenchSignal: signal } satisfies ForwardedSignal, () => {});
+    if (!ready) {
+      setTimeout(() => {
+        if (!ready && child.exitCode === null && child.signalCode === null) child.kill(signal);
+      }, DIRECT_SIGNAL_AFTER_MS).unref();
+    }
   };
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | "not-started";
   try {
-    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | "not-started">((resolve) => {
+    ended = await new Promise((resolve) => {
       // Other errors (a failed send) leave the child running: its exit still ends the wait.
       child.on("error", () => {
         if (child.pid === undefined) resolve("not-started");
       });
       child.once("exit", (code, signal) => resolve({ code, signal }));
     });
-    if (ended === "not-started") return undefined;
-    if (ended.signal !== null) {
-      process.off("SIGINT", forward);
-      process.off("SIGTERM", forward);
-      process.kill(process.pid, ended.signal);
-      return 128 + (os.constants.signals[ended.signal] ?? 0);
-    }
-    return ended.code ?? ExitCode.Internal;
   } finally {
+    // Before any re-raise below: with a listener left, the signal would not end this process.
     process.off("SIGINT", forward);
     process.off("SIGTERM", forward);
   }
+  if (ended === "not-started") return undefined;
+  if (ended.signal === null) return ended.code ?? ExitCode.Internal;
+  // A child ended by a termination signal ends this process the same way, so a shell or supervisor
+  // sees what it would have seen; a crash (SIGSEGV, V8's SIGABRT) is reported as an exit code only.
+  if (TERMINATION_SIGNALS.includes(ended.signal)) process.kill(process.pid, ended.signal);
+  return 128 + (os.constants.signals[ended.signal] ?? 0);
 }

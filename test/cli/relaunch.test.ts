@@ -29,6 +29,14 @@ describe("shouldRelaunch", () => {
       assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: ["--import", "tsx", flag], setting: "1" }), false, flag);
     }
     assert.equal(shouldRelaunch({ ...TWO_CORES, nodeOptions: "--v8-pool-size=2" }), false);
+  });
+
+  test("never under a debugger, a profiler or the permission model (one process is what they expect)", () => {
+    for (const flag of ["--inspect", "--inspect-brk=9230", "--cpu-prof", "--heap-prof", "--prof", "--permission", "--experimental-permission"]) {
+      assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: [flag], setting: "1" }), false, flag);
+    }
+    assert.equal(shouldRelaunch({ ...TWO_CORES, nodeOptions: "--inspect" }), false);
+    assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: ["--preserve-symlinks"] }), true);
     // Other V8 flags leave the decision as it was.
     assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: ["--max-semi-space-size=1"] }), true);
   });

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { startCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
-import { sleep } from "../helpers/bot-client.ts";
 
 let bot: BotFixture;
 let dir: string;
@@ -32,7 +31,9 @@ describe("Ctrl-C and SIGTERM mid-run", () => {
       test(`${signal} (${mode.name}): stops, reports and exports what finished (marked partial), exits 130`, async () => {
         const runId = `interrupted-${signal}-${mode.env.VOXBENCH_SINGLE_THREADED_GC}`;
         const cli = startCli(["--server", url, ...LONG_RUN, "--export-dir", dir, "--run-id", runId], { env: mode.env });
-        await sleep(6000); // a couple of turns per caller (2 s of speech, 100 ms delay, about 750 ms of reply)
+        // Mid-run, with a few turns done (2 s of speech, 100 ms delay, about 750 ms of reply each):
+        // the first progress line comes with the first turn that ends 5 s after the start.
+        await cli.waitFor(/\[voxbench\] ([3-9]|[1-9]\d+)\/150 turns/);
         const signalledAt = performance.now();
         cli.signal(signal);
         const result = await cli.done;
@@ -53,7 +54,7 @@ describe("Ctrl-C and SIGTERM mid-run", () => {
 
     test(`a second Ctrl-C exits at once (${mode.name})`, async () => {
       const cli = startCli(["--server", url, ...LONG_RUN, "--no-export"], { env: mode.env });
-      await sleep(3000);
+      await cli.waitFor(/voxbench: starting callers/);
       cli.signal("SIGINT");
       cli.signal("SIGINT");
       const result = await cli.done;
