@@ -50,8 +50,8 @@ const sampleRateHz = Number(option("--sample-rate", encoding === "mulaw" ? "8000
 // As the CLI does (after tsx's loader thread exists: starting it re-applies the command line's V8 flags).
 keepYoungGenerationSmall();
 const runtime = currentRuntime();
-const gc = (singleThreaded: boolean): string => (singleThreaded ? "single-threaded GC" : "V8's threaded GC");
-console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version} (${gc(runtime.singleThreadedGc)}), reference server on ${serverRuntime} (separate process)`);
+const gc = runtime.singleThreadedGc ? "single-threaded GC" : "V8's threaded GC";
+console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version} (${gc}), reference server on ${serverRuntime} (separate process)`);
 console.log(`|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock; speech_end in ${encoding} at ${sampleRateHz} Hz`);
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-fidelity-"));

@@ -4,7 +4,7 @@
  * Why: V8 marks and sweeps on helper threads. When the callers and the bot share two cores, those
  * threads take the core the other process needs at the moment a frame reaches it, and the socket
  * timestamps of both are late by that much (bench/fidelity.ts: ttft error p99 at 100 callers, median
- * 5.5 ms with V8's default, 4.3 ms with the flag). V8 reads the flag only at start-up (setting it
+ * 5.1 ms with V8's default, 4.6 ms with the flag, ten interleaved runs each). V8 reads the flag only at start-up (setting it
  * in a running process crashes V8 at the next GC) and Node does not take it from NODE_OPTIONS, so
  * the only way to give it to a user's `voxbench run` is to start Node again with it.
  */
@@ -98,7 +98,7 @@ export function currentLaunchContext(): LaunchContext {
  * when this process should do the work itself (no re-start wanted, or the child could not be
  * started). The child shares the terminal (stdin, stdout, stderr); every SIGINT and SIGTERM this
  * process gets is forwarded to it (see stop-requests.ts for the pairing with the terminal's own
- * copy); a child that dies of a signal makes this process die of the same signal.
+ * copy); a child ended by SIGINT, SIGTERM, SIGHUP or SIGKILL ends this process the same way.
  *
  * @example
  * ```ts ignore
