@@ -36,7 +36,10 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
 
 /**
  * Decodes a WAV file the way a run would and describes it: format, level, speech segments and the
- * result of converting it to `target`. Never throws for a bad file: the reason is in `error`.
+ * result of converting it to `target`. Never throws for a bad file: the reason is in `error`. A
+ * path that is not a regular file (a FIFO, /dev/zero, a directory) is such a bad file, reported
+ * without being read. `file` is kept as given, control characters included; printing it is the
+ * caller's concern (see showControlCharacters in src/common/printable.ts).
  *
  * @example
  * ```ts

@@ -1,8 +1,10 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Random } from "../common/random.ts";
 import { UsageError } from "../common/errors.ts";
+import { FileReadError, readTextFile } from "../common/read-file.ts";
+import { showControlCharacters } from "../common/printable.ts";
 import { AUDIO_ROLES, AudioAsset, type AudioRole } from "./asset.ts";
 import { AudioError } from "./audio-error.ts";
 import { loadWavFile } from "./load-file.ts";
@@ -28,6 +30,9 @@ interface ManifestEntry {
   role: AudioRole;
   transcript?: string;
 }
+
+/** The largest manifest.json read: a list of file names, roles and transcripts is a few kilobytes. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 /** The speech fixtures shipped with voxbench. */
 export function bundledFixturesDir(): string {
@@ -63,9 +68,13 @@ export function roleFromFileName(fileName: string): AudioRole | undefined {
 /**
  * Loads every clip of a directory. With a manifest.json (see fixtures/), roles come from it;
  * otherwise from file names. Any file that cannot be decoded stops the load with its reason:
- * a run never speaks a mis-decoded clip.
+ * a run never speaks a mis-decoded clip. An entry the load would use that is not a regular file
+ * (a FIFO, a device, a socket, a directory, or a symbolic link to one) is such a file: it is
+ * refused at once, never read, so it can neither hang the run nor fill memory. Names in messages
+ * have their control characters made visible.
  *
- * @throws {UsageError} for a missing or empty directory, a bad manifest, or an undecodable file.
+ * @throws {UsageError} for a missing or empty directory, a bad manifest, or an unreadable or
+ * undecodable file.
  * @example
  * ```ts
  * import { bundledFixturesDir, loadAudioLibrary } from "./library.ts";
@@ -74,13 +83,14 @@ export function roleFromFileName(fileName: string): AudioRole | undefined {
  * ```
  */
 export async function loadAudioLibrary(dir: string): Promise<AudioLibrary> {
+  const shownDir = showControlCharacters(dir);
   let names: string[];
   try {
-    if (!(await stat(dir)).isDirectory()) throw new UsageError(`--audio-dir ${dir} is not a directory`);
+    if (!(await stat(dir)).isDirectory()) throw new UsageError(`--audio-dir ${shownDir} is not a directory`);
     names = (await readdir(dir)).sort();
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`--audio-dir ${dir} does not exist or cannot be read`);
+    throw new UsageError(`--audio-dir ${shownDir} does not exist or cannot be read`);
   }
   const wavNames = names.filter((name) => name.toLowerCase().endsWith(".wav"));
   const entries = names.includes("manifest.json") ? await readManifest(join(dir, "manifest.json")) : undefined;
@@ -97,7 +107,7 @@ export async function loadAudioLibrary(dir: string): Promise<AudioLibrary> {
   }
   if (wanted.length === 0) {
     throw new UsageError(
-      `--audio-dir ${dir} has no usable WAV files (name them query_*, tool_*, interrupt_*, noise_*, or add a manifest.json)`,
+      `--audio-dir ${shownDir} has no usable WAV files (name them query_*, tool_*, interrupt_*, noise_*, or add a manifest.json)`,
     );
   }
   const assets: AudioAsset[] = [];
@@ -116,29 +126,38 @@ export async function loadAudioLibrary(dir: string): Promise<AudioLibrary> {
         }),
       );
     } catch (error) {
-      if (error instanceof AudioError) throw new UsageError(error.message);
+      if (error instanceof AudioError) throw new UsageError(`${showControlCharacters(error.file)}: ${error.reason}`);
       throw error;
     }
   }
   return createLibrary(dir, assets, ignoredFiles);
 }
 
-async function readManifest(path: string): Promise<ManifestEntry[]> {
+async function readManifest(manifestPath: string): Promise<ManifestEntry[]> {
+  const shownPath = showControlCharacters(manifestPath);
+  let text: string;
+  try {
+    text = await readTextFile(manifestPath, { maxBytes: MAX_MANIFEST_BYTES });
+  } catch (error) {
+    if (error instanceof FileReadError) throw new UsageError(`${shownPath}: ${error.reason}`);
+    throw error;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(path, "utf8"));
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    // JSON.parse quotes the text around the mistake, which may hold control characters too.
+    throw new UsageError(`${shownPath}: not valid JSON (${showControlCharacters(error instanceof Error ? error.message : String(error))})`);
   }
   const files = (parsed as { files?: unknown }).files;
-  if (!Array.isArray(files)) throw new UsageError(`${path}: expected {"files": [...]}`);
+  if (!Array.isArray(files)) throw new UsageError(`${shownPath}: expected {"files": [...]}`);
   return files.map((entry: unknown, index: number) => {
     const { file, role, transcript } = (entry ?? {}) as Record<string, unknown>;
     if (typeof file !== "string" || file.includes("/") || file.includes("\\")) {
-      throw new UsageError(`${path}: files[${index}].file must be a file name in the same directory`);
+      throw new UsageError(`${shownPath}: files[${index}].file must be a file name in the same directory`);
     }
     if (typeof role !== "string" || !AUDIO_ROLES.includes(role as AudioRole)) {
-      throw new UsageError(`${path}: files[${index}].role must be one of ${AUDIO_ROLES.join(", ")}`);
+      throw new UsageError(`${shownPath}: files[${index}].role must be one of ${AUDIO_ROLES.join(", ")}`);
     }
     return { file, role: role as AudioRole, ...(typeof transcript === "string" ? { transcript } : {}) };
   });

@@ -4,6 +4,7 @@ import { UsageError } from "../common/errors.ts";
 import { ExitCode } from "../common/exit-codes.ts";
 import { parseChoice, parsePositiveInteger, type RawValue } from "../config/parse-values.ts";
 import { formatAudioInspection } from "../report/audio-inspection.ts";
+import { showControlCharacters } from "../common/printable.ts";
 
 /** Options of `voxbench audio`, as cac hands them over. */
 export interface AudioCommandOptions {
@@ -14,7 +15,10 @@ export interface AudioCommandOptions {
 
 /**
  * `voxbench audio <files...>`: inspects each file, reporting bad ones and carrying on; exits 2 at
- * the end when any file failed.
+ * the end when any file failed. A path that is not a regular file (a FIFO, /dev/zero, a directory)
+ * is one of the bad ones, reported at once. File names are printed with their control characters
+ * made visible; with --json, JSON.stringify escapes C0 controls and the rest (DEL, C1 controls,
+ * bidirectional overrides) are escaped the same way, so each line still parses to the real name.
  */
 export async function audioCommand(files: readonly string[], options: AudioCommandOptions): Promise<number> {
   if (files.length === 0) throw new UsageError("voxbench audio needs at least one WAV file");
@@ -31,9 +35,9 @@ export async function audioCommand(files: readonly string[], options: AudioComma
     const report = await inspectAudioFile(file, target);
     if (report.error !== undefined) failures++;
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
+      process.stdout.write(`${showControlCharacters(JSON.stringify(report))}\n`);
     } else if (report.error !== undefined) {
-      process.stderr.write(`voxbench: ${report.file}: ${report.error}\n`);
+      process.stderr.write(`voxbench: ${showControlCharacters(`${report.file}: ${report.error}`)}\n`);
     } else {
       process.stdout.write(`${formatAudioInspection(report)}\n`);
     }

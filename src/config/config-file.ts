@@ -1,9 +1,13 @@
-import { readFile } from "node:fs/promises";
 import { UsageError } from "../common/errors.ts";
+import { FileReadError, readTextFile } from "../common/read-file.ts";
+import { showControlCharacters } from "../common/printable.ts";
 import type { RawValue } from "./parse-values.ts";
 
 /** The file `voxbench run` reads from the working directory when no --config is given. */
 export const DEFAULT_CONFIG_FILE = "voxbench.config.json";
+
+/** The largest config file read: a run's options are a few hundred bytes. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /** Nested groups a config file may use instead of the flat flag names. */
 const GROUPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -32,6 +36,9 @@ function toRaw(value: unknown, where: string): RawValue {
  * (`concurrency`, `falseAlarms`, `timeoutTool`...), plus `thresholds` and `headers` as lists and
  * optional `weights` and `timeouts` groups. Unknown keys are errors, never silently ignored.
  * Without `explicitPath`, a missing voxbench.config.json in the working directory is not an error.
+ * A path that is not a regular file (a FIFO, a device, a directory) or is larger than
+ * {@link MAX_CONFIG_FILE_BYTES} is an error at once, never read; a leading UTF-8 byte-order mark is
+ * skipped. The path is shown in messages with its control characters made visible.
  *
  * @throws {UsageError}
  * @example
@@ -41,37 +48,44 @@ function toRaw(value: unknown, where: string): RawValue {
  * ```
  */
 export async function loadConfigFile(explicitPath: string | undefined, knownKeys: readonly string[]): Promise<Record<string, RawValue>> {
-  const path = explicitPath ?? DEFAULT_CONFIG_FILE;
+  const filePath = explicitPath ?? DEFAULT_CONFIG_FILE;
+  const shownPath = showControlCharacters(filePath);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readTextFile(filePath, { maxBytes: MAX_CONFIG_FILE_BYTES });
   } catch (error) {
-    if (!explicitPath && (error as { code?: string }).code === "ENOENT") return {};
-    throw new UsageError(`--config ${path}: cannot read it (${(error as { code?: string }).code ?? String(error)})`);
+    if (!(error instanceof FileReadError)) throw error;
+    if (!explicitPath && error.code === "ENOENT") return {};
+    throw new UsageError(`--config ${shownPath}: ${error.reason}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    // JSON.parse quotes the text around the mistake, which may hold control characters too.
+    throw new UsageError(`${shownPath}: not valid JSON (${showControlCharacters(error instanceof Error ? error.message : String(error))})`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError(`${path}: must hold a JSON object`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError(`${shownPath}: must hold a JSON object`);
   const values: Record<string, RawValue> = {};
   const allowed = [...knownKeys, ...Object.keys(GROUPS), ...Object.keys(ALIASES)];
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (key === "$schema") continue;
-    if (GROUPS[key]) {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${path}: "${key}" must be an object`);
+    const shownKey = showControlCharacters(key);
+    // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+    const group = Object.hasOwn(GROUPS, key) ? GROUPS[key] : undefined;
+    if (group) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${shownPath}: "${shownKey}" must be an object`);
       for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) {
-        const flag = GROUPS[key]![inner];
-        if (!flag) throw new UsageError(`${path}: unknown key "${key}.${inner}"${suggestion(inner, Object.keys(GROUPS[key]!))}; known: ${Object.keys(GROUPS[key]!).join(", ")}`);
-        values[flag] = toRaw(innerValue, `${path}: "${key}.${inner}"`);
+        const shownInner = showControlCharacters(inner);
+        const flag = Object.hasOwn(group, inner) ? group[inner] : undefined;
+        if (!flag) throw new UsageError(`${shownPath}: unknown key "${shownKey}.${shownInner}"${suggestion(inner, Object.keys(group))}; known: ${Object.keys(group).join(", ")}`);
+        values[flag] = toRaw(innerValue, `${shownPath}: "${shownKey}.${shownInner}"`);
       }
       continue;
     }
-    const flag = ALIASES[key] ?? key;
-    if (!knownKeys.includes(flag)) throw new UsageError(`${path}: unknown key "${key}"${suggestion(key, allowed)}`);
-    values[flag] = toRaw(value, `${path}: "${key}"`);
+    const flag = (Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined) ?? key;
+    if (!knownKeys.includes(flag)) throw new UsageError(`${shownPath}: unknown key "${shownKey}"${suggestion(key, allowed)}`);
+    values[flag] = toRaw(value, `${shownPath}: "${shownKey}"`);
   }
   return values;
 }

@@ -1,9 +1,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, runCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
+import { MAX_CONFIG_FILE_BYTES } from "../../src/config/config-file.ts";
+import { linesOf, runCliWithin } from "./hang-guard.ts";
 
 let bot: BotFixture;
 let dir: string;
@@ -92,6 +95,9 @@ describe("config file", () => {
       [{ concurrency: { a: 1 } }, /must be a string, a number/],
       ["[1, 2]", /must hold a JSON object/],
       ["{ oops", /not valid JSON/],
+      // Own keys only: these are members of every object's prototype, not config keys.
+      [{ constructor: { name: 1 } }, /unknown key "constructor"/],
+      [{ timeouts: { toString: 1 } }, /unknown key "timeouts\.toString"/],
     ];
     for (const [content, pattern] of cases) {
       const path = join(dir, `bad-${Math.random()}.json`);
@@ -103,6 +109,59 @@ describe("config file", () => {
     }
     const missing = await runCli(["--config", join(dir, "nope.json")]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /cannot read it/);
+    assert.deepEqual(linesOf(missing.stderr), [`voxbench: --config ${join(dir, "nope.json")}: file not found`]);
+  });
+
+  test("a FIFO, a device, a directory or an oversized file as the config is one line and exit 2, at once", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "voxbench-config-"));
+    try {
+      const fifo = join(cwd, "fifo.json");
+      execFileSync("mkfifo", [fifo]);
+      const toFifo = join(cwd, "link.json");
+      await symlink(fifo, toFifo);
+      const folder = join(cwd, "folder.json");
+      await mkdir(folder);
+      const huge = join(cwd, "huge.json");
+      await writeFile(huge, "");
+      await truncate(huge, MAX_CONFIG_FILE_BYTES + 1);
+      const expected: [string, string][] = [
+        [fifo, "not a regular file (a FIFO)"],
+        [toFifo, "not a regular file (a FIFO)"],
+        ["/dev/zero", "not a regular file (a character device)"],
+        [folder, "is a directory, not a file"],
+        [huge, `too large (${MAX_CONFIG_FILE_BYTES + 1} bytes; at most ${MAX_CONFIG_FILE_BYTES})`],
+      ];
+      for (const [path, reason] of expected) {
+        const result = await runCliWithin(["run", "--server", url, "--config", path]);
+        assert.equal(result.code, 2, result.stderr);
+        assert.equal(result.stdout, "");
+        assert.deepEqual(linesOf(result.stderr), [`voxbench: --config ${path}: ${reason}`]);
+      }
+      // Found in the working directory rather than named: refused the same way, not skipped.
+      execFileSync("mkfifo", [join(cwd, "voxbench.config.json")]);
+      const implicit = await runCliWithin(["run", "--server", url], { cwd });
+      assert.equal(implicit.code, 2, implicit.stderr);
+      assert.equal(implicit.stdout, "");
+      assert.deepEqual(linesOf(implicit.stderr), ["voxbench: --config voxbench.config.json: not a regular file (a FIFO)"]);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test("a config file that starts with a UTF-8 byte-order mark is read", async () => {
+    const path = join(dir, "with-bom.json");
+    const options = { server: url, concurrency: 1, requests: 1, simple: 1, tools: 0, interruptions: 0, falseAlarms: 0, thinkTime: 0, export: false, quiet: true };
+    await writeFile(path, `\ufeff${JSON.stringify(options, null, 2)}\r\n`);
+    const result = await runCliWithin(["--config", path], { cwd: REPO_ROOT });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /Total Requests: {6}1/);
+  });
+
+  test("control characters in the config's path and keys are shown as escapes", async () => {
+    const path = join(dir, "odd\u001b[2J\n.json");
+    await writeFile(path, JSON.stringify({ "\u001b]0;x\u0007zz": 1 }));
+    const result = await runCliWithin(["--config", path]);
+    assert.equal(result.code, 2);
+    assert.deepEqual(linesOf(result.stderr), [`voxbench: ${dir}/odd\\u001b[2J\\u000a.json: unknown key "\\u001b]0;x\\u0007zz"`]);
   });
 });
