@@ -9,7 +9,7 @@ import { UsageError } from "../../src/common/errors.ts";
 
 describe("redaction", () => {
   test("URL passwords and token-like query values", () => {
-    assert.equal(redactUrl("wss://bob:hunter2@bot.example/ws?token=abc&lang=en"), "wss://bob:[redacted]@bot.example/ws?token=[redacted]&lang=en");
+    assert.equal(redactUrl("wss://bob:hunter2@bot.example/ws?token=abc&lang=en"), "wss://[redacted]:[redacted]@bot.example/ws?token=[redacted]&lang=en");
     assert.equal(redactUrl("ws://localhost:8000/ws?api_key=k1&Authorization=Bearer%20x"), "ws://localhost:8000/ws?api_key=[redacted]&Authorization=[redacted]");
     assert.equal(redactUrl("ws://localhost:8000/ws"), "ws://localhost:8000/ws");
   });
