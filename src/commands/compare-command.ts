@@ -2,11 +2,19 @@ import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import { ExitCode } from "../common/exit-codes.ts";
 import { parseNumber, parseNonNegativeNumber, type RawValue } from "../config/parse-values.ts";
-import { compareRuns, formatComparison, loadComparedRun } from "../report/compare.ts";
+import { comparabilityProblems, compareRuns, formatComparison, loadComparedRun } from "../report/compare.ts";
 
 /**
  * `voxbench compare BASELINE CANDIDATE`: prints the comparison (or JSON with --json) and exits 1
- * when any metric regressed.
+ * when any metric regressed. Runs it cannot judge (no turns, interrupted, a cut turns.csv, another
+ * protocol or scenario mix) are refused with exit 2, unless --force makes each problem a warning
+ * line on stderr (and in the comparison's warnings).
+ *
+ * @example
+ * ```ts
+ * import { compareCommand } from "./compare-command.ts";
+ * // const exitCode = await compareCommand("exports/baseline", "exports/candidate", { force: true });
+ * ```
  */
 export async function compareCommand(baselinePath: string | undefined, candidatePath: string | undefined, raw: Record<string, RawValue>): Promise<number> {
   if (!baselinePath || !candidatePath) throw new UsageError("voxbench compare needs two runs: BASELINE CANDIDATE (run folders or summary.json files)");
@@ -14,6 +22,9 @@ export async function compareCommand(baselinePath: string | undefined, candidate
   const alpha = raw.alpha === undefined ? 0.01 : parseNumber("--alpha", raw.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha must be between 0 and 1 (got ${alpha})`);
   const [baseline, candidate] = await Promise.all([loadComparedRun(baselinePath), loadComparedRun(candidatePath)]);
+  const problems = comparabilityProblems(baseline, candidate);
+  if (problems.length > 0 && !raw.force) throw new UsageError(`cannot compare: ${problems.join("; ")}; use --force to compare anyway`);
+  for (const problem of problems) process.stderr.write(`voxbench: warning: ${problem}\n`);
   const comparison = compareRuns(baseline, candidate, maxRegression, alpha);
   process.stdout.write(raw.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison)}\n`);
   return comparison.regressions > 0 ? ExitCode.ThresholdFailed : ExitCode.Ok;

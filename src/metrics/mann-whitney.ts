@@ -96,3 +96,42 @@ export function mannWhitneyU(first: readonly number[], second: readonly number[]
   const z = (Math.abs(u - mean) - 0.5) / Math.sqrt(variance);
   return { u, p: Math.min(1, 2 * normalUpperTail(Math.max(0, z))), method: "normal" };
 }
+
+/**
+ * How clearly a sample scaled by `factor` stands above the sample itself: the probability that a
+ * value of the scaled copy is larger than a value of the original (ties count one half). 0.5 is
+ * no visible shift, 1 a complete one. `voxbench compare` uses it to ask, from the baseline's own
+ * spread, how big a change of --max-regression looks to the test.
+ *
+ * @example
+ * ```ts
+ * import { scaleShiftEffect } from "./mann-whitney.ts";
+ * console.log(scaleShiftEffect([100, 200, 300], 1.1)); // 0.6666666666666666 (6 of 9 pairs)
+ * ```
+ */
+export function scaleShiftEffect(sample: readonly number[], factor: number): number {
+  const count = sample.length;
+  if (count === 0) return 0.5;
+  const { ranks: allRanks } = ranks([...sample.map((value) => value * factor), ...sample]);
+  let rankSum = 0;
+  for (let i = 0; i < count; i++) rankSum += allRanks[i]!;
+  return (rankSum - (count * (count + 1)) / 2) / (count * count);
+}
+
+/**
+ * The two-sided p-value the test typically gives (normal approximation) for samples of these
+ * sizes when one sample's values beat the other's with probability `effect` (see
+ * {@link scaleShiftEffect}): U lands on average at effect x n1 x n2, and its spread under the null
+ * hypothesis shrinks as the samples grow.
+ *
+ * @example
+ * ```ts
+ * import { expectedMannWhitneyP } from "./mann-whitney.ts";
+ * console.log(expectedMannWhitneyP(0.6, 20, 20) > 0.01, expectedMannWhitneyP(0.6, 500, 500) < 0.01); // true true
+ * ```
+ */
+export function expectedMannWhitneyP(effect: number, firstCount: number, secondCount: number): number {
+  if (firstCount === 0 || secondCount === 0) return 1;
+  const spread = Math.sqrt((firstCount + secondCount + 1) / (12 * firstCount * secondCount));
+  return Math.min(1, 2 * normalUpperTail(Math.abs(effect - 0.5) / spread));
+}

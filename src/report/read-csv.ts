@@ -1,19 +1,37 @@
+/** A CSV text split into rows, with what is left of a row the text ends inside of. */
+export interface CsvRows {
+  /** Every row that ends with a line end, as cells. */
+  readonly rows: string[][];
+  /**
+   * The cells after the last line end when the text does not end with one: voxbench ends every
+   * row with a line end, so this is a row cut short (its last cell may be cut too). Null when the
+   * text ends with a line end.
+   */
+  readonly unfinishedRow: string[] | null;
+  /** True when the text ends inside a quoted cell (a file cut in the middle of a quoted value). */
+  readonly endsInQuotes: boolean;
+}
+
 /**
  * Reads the CSV voxbench writes (RFC 4180: commas, double-quoted cells with "" escapes, \n or
- * \r\n rows) back into rows of cells, for `voxbench compare`.
+ * \r\n rows) back into rows of cells, for `voxbench compare`. A text that stops mid-row is not
+ * passed off as complete: its remains are reported apart from the finished rows.
  *
  * @example
  * ```ts
  * import { readCsv } from "./read-csv.ts";
- * console.log(readCsv('a,b\n1,"x, ""y"""\n')); // [["a", "b"], ["1", 'x, "y"']]
+ * console.log(readCsv('a,b\n1,"x, ""y"""\n').rows); // [["a", "b"], ["1", 'x, "y"']]
+ * console.log(readCsv("a,b\n1,2\n3").unfinishedRow); // ["3"]
  * ```
  */
-export function readCsv(text: string): string[][] {
+export function readCsv(text: string): CsvRows {
   const rows: string[][] = [];
   let cells: string[] = [];
   let cell = "";
   let inQuotes = false;
   let index = 0;
+  /** Where the current row starts: text from here on has no line end yet. */
+  let rowStart = 0;
   while (index < text.length) {
     const char = text.charAt(index);
     if (inQuotes) {
@@ -32,9 +50,9 @@ export function readCsv(text: string): string[][] {
       rows.push(cells);
       cells = [];
       cell = "";
+      rowStart = index + 1;
     } else cell += char;
     index++;
   }
-  if (cell.length > 0 || cells.length > 0) rows.push([...cells, cell]);
-  return rows;
+  return { rows, unfinishedRow: rowStart < text.length ? [...cells, cell] : null, endsInQuotes: inQuotes };
 }
