@@ -1,6 +1,7 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UsageError } from "../common/errors.ts";
+import { FileReadError, readTextFile } from "../common/read-file.ts";
 import { expectedMannWhitneyP, mannWhitneyU, scaleShiftEffect } from "../metrics/mann-whitney.ts";
 import { summarize, type Statistics } from "../metrics/percentiles.ts";
 import { fisherExactDropP } from "../metrics/proportions.ts";
@@ -27,6 +28,10 @@ export interface ComparedRun {
    */
   readonly problems: readonly string[];
 }
+
+/** summary.json is a few kilobytes; a run's turns.csv holds at most a million rows of a few hundred bytes. */
+const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
+const MAX_TURNS_CSV_BYTES = 1024 * 1024 * 1024;
 
 /** The metrics compared (lower is better), in report order. */
 export const COMPARED_METRICS = ["ttft_ms", "total_ms", "heard_ms", "connect_ms", "stop_ms", "recovery_ms", "resume_ms"] as const;
@@ -122,12 +127,18 @@ export async function loadComparedRun(path: string): Promise<ComparedRun> {
     throw new UsageError(`${path}: no such run folder or summary.json`);
   }
   const summaryPath = folder === path ? join(folder, "summary.json") : path;
+  let summaryText: string;
+  try {
+    summaryText = await readTextFile(summaryPath, { maxBytes: MAX_SUMMARY_BYTES });
+  } catch (error) {
+    if (!(error instanceof FileReadError)) throw error;
+    throw new UsageError(error.code === "ENOENT" ? `${summaryPath}: not found (give a run folder or its summary.json)` : `${summaryPath}: ${error.reason}`);
+  }
   let summary: SummaryFile;
   try {
-    summary = JSON.parse(await readFile(summaryPath, "utf8")) as SummaryFile;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new UsageError(code === "ENOENT" ? `${summaryPath}: not found (give a run folder or its summary.json)` : `${summaryPath}: not valid JSON`);
+    summary = JSON.parse(summaryText) as SummaryFile;
+  } catch {
+    throw new UsageError(`${summaryPath}: not valid JSON`);
   }
   if (typeof summary !== "object" || summary === null || summary.schemaVersion !== 1) {
     throw new UsageError(`${summaryPath}: not a voxbench summary (schemaVersion ${String(summary?.schemaVersion)})`);
@@ -136,9 +147,10 @@ export async function loadComparedRun(path: string): Promise<ComparedRun> {
   const csvPath = join(folder, csvName);
   let csv: ReturnType<typeof readCsv>;
   try {
-    csv = readCsv(await readFile(csvPath, "utf8"));
-  } catch {
-    throw new UsageError(`${csvPath}: not found; compare needs each run's per-turn samples`);
+    csv = readCsv(await readTextFile(csvPath, { maxBytes: MAX_TURNS_CSV_BYTES }));
+  } catch (error) {
+    if (!(error instanceof FileReadError)) throw error;
+    throw new UsageError(error.code === "ENOENT" ? `${csvPath}: not found; compare needs each run's per-turn samples` : `${csvPath}: ${error.reason}`);
   }
   const header = csv.rows[0] ?? [];
   for (const column of ["outcome", ...COMPARED_METRICS]) {

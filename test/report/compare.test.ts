@@ -179,6 +179,19 @@ describe("compare refuses runs it cannot judge", () => {
     assert.match(problems[0]!, /^the candidate run \(.*empty-run\) has no turns$/);
   });
 
+  test("a summary.json or turns.csv that is a FIFO is refused at once, never read", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const base = await runFolder("fifo-base", 400, 50, 40);
+    const fifoSummary = await runFolder("fifo-summary", 400, 50, 41);
+    await rm(join(fifoSummary, "summary.json"));
+    execFileSync("mkfifo", [join(fifoSummary, "summary.json")]);
+    await assert.rejects(loadComparedRun(fifoSummary), /summary\.json: not a regular file \(a FIFO\)/);
+    const fifoCsv = await runFolder("fifo-csv", 400, 50, 42);
+    await rm(join(fifoCsv, "turns.csv"));
+    execFileSync("mkfifo", [join(fifoCsv, "turns.csv")]);
+    await assert.rejects(problemsOf(base, fifoCsv), /turns\.csv: not a regular file \(a FIFO\)/);
+  });
+
   test("an interrupted run", async () => {
     const problems = await problemsOf(await runFolder("stopped", 400, 50, 24, 0, { interrupted: true }), await runFolder("stopped-b", 400, 50, 25));
     assert.equal(problems.length, 1);
