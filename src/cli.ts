@@ -14,6 +14,8 @@ import { compareCommand } from "./commands/compare-command.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
 import { versionLine } from "./version.ts";
+import { createRedactor, type Redactor } from "./common/redact.ts";
+import { sanitizeForTerminal } from "./report/sanitize.ts";
 import { keepYoungGenerationSmall } from "./common/young-generation.ts";
 import { attachToLauncher } from "./commands/stop-requests.ts";
 
@@ -89,7 +91,8 @@ cli
 cli
   .command("compare [baseline] [candidate]", "Compare two runs; exit 1 on a significant regression")
   .option("--max-regression <percent>", "A change must be worse than this to count (default 10)")
-  .option("--alpha <p>", "Significance level of the Mann-Whitney U test (default 0.01)")
+  .option("--alpha <p>", "Significance level of the tests: Mann-Whitney U, and Fisher's exact test for the success rate (default 0.01)")
+  .option("--force", "Compare runs it would refuse (no turns, interrupted, cut turns.csv, another protocol or scenario mix), with a warning for each problem")
   .option("--json", "Print the comparison as JSON")
   .example("voxbench compare exports/baseline exports/20261128-031500-ab12")
   .action((baseline: string | undefined, candidate: string | undefined, options) => compareCommand(baseline, candidate, options));
@@ -136,13 +139,30 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * The secrets given on the command line (--server's URL, --header values), so that no failure line
+ * can show them, whatever produced it: the last line of defence behind each message's own care.
+ */
+function commandLineRedactor(argv: readonly string[]): Redactor {
+  let server = "";
+  const headers: Record<string, string> = {};
+  argv.forEach((token, index) => {
+    const [flag, inline] = token.startsWith("--") && token.includes("=") ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)] : [token, argv[index + 1]];
+    if (inline === undefined) return;
+    if (flag === "--server") server = inline;
+    if (flag === "--header") headers[`h${index}`] = inline.includes(":") ? inline.slice(inline.indexOf(":") + 1).trim() : inline;
+  });
+  return createRedactor(server, headers);
+}
+
 function reportFailure(error: unknown): number {
+  const redact = (text: string): string => sanitizeForTerminal(commandLineRedactor(process.argv).text(text));
   if (error instanceof UsageError || (error instanceof Error && error.name === "CACError")) {
-    process.stderr.write(`voxbench: ${error.message}\n`);
+    process.stderr.write(`voxbench: ${redact(error.message)}\n`);
     return ExitCode.Usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`voxbench: internal error: ${message.split("\n")[0]} (please report this)\n`);
+  process.stderr.write(`voxbench: internal error: ${redact(message.split("\n")[0]!)} (please report this)\n`);
   return ExitCode.Internal;
 }
 

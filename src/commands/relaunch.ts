@@ -14,7 +14,7 @@ import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import { currentRuntime } from "../common/runtime.ts";
 import { ExitCode } from "../common/exit-codes.ts";
-import { isReadyMessage, LAUNCHED_ENV, type ForwardedSignal, type StopSignal } from "./stop-requests.ts";
+import { isReadyMessage, LAUNCHED_ENV, startedByNpm, watchParent, type ForwardedSignal, type StopSignal } from "./stop-requests.ts";
 
 /** The environment variable that chooses: `1` always, `0` never, unset (or `auto`) on <= 2 cores. */
 export const SINGLE_THREADED_GC_ENV = "VOXBENCH_SINGLE_THREADED_GC";
@@ -97,8 +97,8 @@ export function currentLaunchContext(): LaunchContext {
  * {@link shouldRelaunch} says so, and resolves to the child's exit code; resolves to undefined
  * when this process should do the work itself (no re-start wanted, or the child could not be
  * started). The child shares the terminal (stdin, stdout, stderr); every SIGINT and SIGTERM this
- * process gets is forwarded to it (see stop-requests.ts for the pairing with the terminal's own
- * copy); a child ended by SIGINT, SIGTERM, SIGHUP or SIGKILL ends this process the same way.
+ * process gets is forwarded to it (stop-requests.ts counts the terminal's own copy and the
+ * forwarded one as one request); a child ended by SIGINT, SIGTERM, SIGHUP or SIGKILL ends this process the same way.
  *
  * @example
  * ```ts ignore
@@ -137,6 +137,8 @@ export async function relaunchWithSingleThreadedGc(context: LaunchContext = curr
   };
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
+  // npm signals the shell it started, not this process: a vanished parent is a stop request too.
+  const stopWatchingParent = startedByNpm() ? watchParent(() => forward("SIGTERM")) : undefined;
   let ended: { code: number | null; signal: NodeJS.Signals | null } | "not-started";
   try {
     ended = await new Promise((resolve) => {
@@ -150,6 +152,7 @@ export async function relaunchWithSingleThreadedGc(context: LaunchContext = curr
     // Before any re-raise below: with a listener left, the signal would not end this process.
     process.off("SIGINT", forward);
     process.off("SIGTERM", forward);
+    stopWatchingParent?.();
   }
   if (ended === "not-started") return undefined;
   if (ended.signal === null) return ended.code ?? ExitCode.Internal;

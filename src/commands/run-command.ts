@@ -5,7 +5,7 @@ import type { RawValue } from "../config/parse-values.ts";
 import { executeRun as executePreparedRun, prepareRun, type RunResult } from "../load/runner.ts";
 import type { RunOptions } from "../load/options.ts";
 import { formatConsoleReport } from "../report/console-report.ts";
-import { writeExports } from "../report/exports.ts";
+import { checkExportDir, saveExports } from "../report/exports.ts";
 import { createProgress } from "../report/progress.ts";
 import { parseRunFlags, RUN_FLAG_KEYS, type RunFlags } from "./run-flags.ts";
 import { loadConfigFile } from "../config/config-file.ts";
@@ -27,8 +27,10 @@ export function exitCodeFor(result: RunResult): number {
  * second one exits at once.
  */
 export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {}, banner?: string): Promise<number> {
-  // Every usage error surfaces before anything is printed or connected.
+  // Every usage error surfaces before anything is printed or connected, including a folder the
+  // results could not be written to.
   const prepared = await prepareRun({ ...flags.options, ...extra });
+  if (flags.export) await checkExportDir(flags.exportDir);
   const controller = new AbortController();
   let signals = 0;
   const stopListening = onStopRequest(() => {
@@ -53,8 +55,13 @@ export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {
     }
     process.stdout.write(`${formatConsoleReport(result)}\n`);
     if (flags.export) {
-      const paths = await writeExports(result, flags.exportDir);
-      process.stdout.write(`📁 Exports: ${paths.summaryJson}\n           ${paths.turnsCsv}\n`);
+      try {
+        const saved = await saveExports(result, flags.exportDir);
+        if (saved.fallbackReason) process.stderr.write(`voxbench: could not write the exports to ${saved.fallbackReason}; wrote them to ${saved.dir} instead\n`);
+        process.stdout.write(`📁 Exports: ${saved.summaryJson}\n           ${saved.turnsCsv}\n`);
+      } catch (error) {
+        process.stderr.write(`voxbench: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
     }
     return exitCodeFor(result);
   } finally {

@@ -1,6 +1,8 @@
 import type { WireEncoding } from "../audio/wire-format.ts";
 import { UsageError } from "../common/errors.ts";
+import { describeHeaderForError } from "../common/redact.ts";
 import {
+  parseBoolean,
   parseChoice,
   parseNonNegativeInteger,
   parseNonNegativeNumber,
@@ -41,6 +43,7 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
   { name: "--max-gap-ms <ms>", description: "A mid-reply audio gap this long fails the turn as audio_gap; 0 disables (default 80)" },
   { name: "--header <header>", description: 'Handshake header "Name: value" (repeatable; values are redacted in all output)' },
   { name: "--insecure", description: "Accept self-signed TLS certificates (wss://)" },
+  { name: "--reconnect", description: "Retry a failed connect with backoff (100 ms doubling to 2 s) within the turn's timeout; a caller whose connect failed tries again on its next turn (default off: it loses its remaining turns)" },
   { name: "--max-message-bytes <n>", description: "Largest server message accepted (default 67108864)" },
   { name: "--targets <set>", description: "Apply the old guide's targets: low-load or under-load (its alarms are always checked)" },
   { name: "--threshold <expr>", description: "Pass/fail rule, repeatable: ttft.p95<2500, success_rate>0.99, interruption.stop.p95<500" },
@@ -75,8 +78,9 @@ export function parseHeaders(raw: RawValue): Record<string, string> {
     const text = String(value);
     const colon = text.indexOf(":");
     const name = colon > 0 ? text.slice(0, colon).trim() : "";
+    // Never echo the value: without a colon, the whole text may be the secret itself.
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw new UsageError(`--header must look like "Name: value" (got "${text.split(":")[0]}...")`);
+      throw new UsageError(`--header must look like "Name: value" (got ${describeHeaderForError(text)})`);
     }
     headers[name] = text.slice(colon + 1).trim();
   }
@@ -103,7 +107,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   if (has("thinkTime")) options.thinkTimeS = parseRange("--think-time", raw.thinkTime);
   if (has("seed")) options.seed = parseNonNegativeInteger("--seed", raw.seed);
   if (has("audioDir")) options.audioDir = parseString("--audio-dir", raw.audioDir);
-  if (raw.silence === true) {
+  if (parseBoolean("--silence", raw.silence)) {
     if (has("audioDir")) throw new UsageError("--silence and --audio-dir cannot be used together");
     options.silence = true;
   }
@@ -126,7 +130,8 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   if (has("maxGapMs")) options.maxGapMs = parseNonNegativeNumber("--max-gap-ms", raw.maxGapMs);
   if (has("replyEnd")) options.replyEnd = parseChoice("--reply-end", raw.replyEnd, ["auto", "done", "idle"] as const);
   if (has("header")) options.headers = parseHeaders(raw.header);
-  if (raw.insecure === true) options.insecure = true;
+  if (parseBoolean("--insecure", raw.insecure)) options.insecure = true;
+  if (parseBoolean("--reconnect", raw.reconnect)) options.reconnect = true;
   if (has("maxMessageBytes")) options.maxMessageBytes = parsePositiveInteger("--max-message-bytes", raw.maxMessageBytes);
   if (has("maxLagMs")) options.maxLagMs = parsePositiveNumber("--max-lag-ms", raw.maxLagMs);
   if (has("runId")) {
@@ -144,7 +149,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   return {
     options,
     exportDir: has("exportDir") ? parseString("--export-dir", raw.exportDir) : "exports",
-    export: raw.export !== false,
-    quiet: raw.quiet === true,
+    export: raw.export === undefined ? true : parseBoolean("--export", raw.export),
+    quiet: parseBoolean("--quiet", raw.quiet),
   };
 }

@@ -1,14 +1,18 @@
 /**
  * Stop requests (Ctrl-C, SIGTERM), however they reach the process that does the work.
  *
- * Usually that is the process's own SIGINT and SIGTERM. When the CLI has re-started itself (see
- * relaunch.ts), the same Ctrl-C reaches two processes: a terminal signals its whole foreground
- * process group, so the worker gets it from the terminal and again from its launcher, which
- * forwards what it receives (a supervisor's `kill` reaches the launcher alone). Each of the two
- * copies waits a moment for its twin, so one press is one request and two presses are two.
- * (Only Node is ever re-started; on Deno, as on Node without a launcher, a signal is a request.)
+ * One user action often arrives more than once: a terminal's Ctrl-C signals the whole foreground
+ * process group, GNU `timeout` signals its child and then the child's group, and when the CLI has
+ * re-started itself (relaunch.ts) its launcher forwards every signal it gets over IPC. So every
+ * copy that arrives within {@link DUPLICATE_WINDOW_MS} of the first request is that same request;
+ * a signal later than that is a second, deliberate request (which quits at once).
+ *
+ * A process started by npm (`npx voxbench`, `npm run`) also stops when its parent disappears: npm
+ * passes a signal to the shell it started, which dies without passing it on, and would leave
+ * voxbench running in the background.
  */
 import process from "node:process";
+import { monotonicNowMs } from "../common/clock.ts";
 import { ExitCode } from "../common/exit-codes.ts";
 
 /** The signals that ask voxbench to stop. */
@@ -16,12 +20,11 @@ export type StopSignal = "SIGINT" | "SIGTERM";
 
 const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM"];
 
-/**
- * How long one copy of a signal waits for its twin from the other path. A launcher that is only
- * waiting on its child forwards within a millisecond or two; a busy worker handles both copies when
- * its event loop comes round, one right after the other.
- */
-const TWIN_WINDOW_MS = 1000;
+/** Copies of one request arrive within this of each other (the slowest path is a launcher's IPC). */
+export const DUPLICATE_WINDOW_MS = 1000;
+
+/** How often a process started by npm checks that its parent is still there. */
+const PARENT_CHECK_INTERVAL_MS = 250;
 
 /** Set in the environment of a process the launcher starts: its launcher forwards signals over IPC. */
 export const LAUNCHED_ENV = "VOXBENCH_LAUNCHED";
@@ -49,87 +52,29 @@ export function isReadyMessage(message: unknown): message is ReadyMessage {
   return (message as Partial<ReadyMessage> | null)?.voxbenchReady === true;
 }
 
-/** Where a copy of a signal came from: this process's own signal, or its launcher's message. */
-type Source = "direct" | "launcher";
-
-interface Copy {
-  readonly signal: StopSignal;
-  readonly source: Source;
-  /** Whether this copy has been acted on (a twin that arrives later is then dropped). */
-  delivered: boolean;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 const listeners = new Set<(signal: StopSignal) => void>();
-/** Copies waiting for their twin from the other path. */
-const waiting: Copy[] = [];
+let firstRequestAtMs: number | undefined;
 let attachedToLauncher = false;
+let stopWatchingParent: (() => void) | undefined;
 
-function deliver(signal: StopSignal): void {
-  if (listeners.size > 0) {
-    for (const listener of [...listeners]) listener(signal);
-    return;
+/** One copy of a stop signal arrived, from any path. */
+function arrive(signal: StopSignal): void {
+  if (listeners.size === 0) {
+    // Nobody is listening (start-up, or after the work): end as the signal's default action does.
+    for (const name of STOP_SIGNALS) process.off(name, DIRECT_SIGNAL_HANDLERS[name]);
+    process.kill(process.pid, signal);
+    process.exit(ExitCode.Interrupted);
   }
-  // Nobody is listening (start-up, or after the work): end as the signal's default action does.
-  for (const name of STOP_SIGNALS) process.off(name, DIRECT_SIGNAL_HANDLERS[name]);
-  process.kill(process.pid, signal);
-  process.exit(ExitCode.Interrupted);
-}
-
-function forget(copy: Copy): void {
-  const index = waiting.indexOf(copy);
-  if (index >= 0) waiting.splice(index, 1);
-  clearTimeout(copy.timer);
-}
-
-/** Keeps `copy` waiting for its twin for one window; `then` runs if none came. */
-function wait(copy: Copy, then: () => void): void {
-  copy.timer = setTimeout(then, TWIN_WINDOW_MS);
-  // Never keeps a finished process alive.
-  (copy.timer as { unref?: () => void }).unref?.();
-}
-
-/** One copy arrived from `source`: it is the twin of a waiting copy from the other path, or new. */
-function arrive(signal: StopSignal, source: Source): void {
-  const twin = waiting.find((copy) => copy.signal === signal && copy.source !== source);
-  if (twin) {
-    forget(twin);
-    // The twin waited without acting (a direct copy): the request is acted on now.
-    if (!twin.delivered) deliver(signal);
-    return;
-  }
-  const copy: Copy = { signal, source, delivered: false };
-  waiting.push(copy);
-  if (source === "launcher") {
-    // The launcher's copy acts at once: it is the only one a supervisor's kill of the launcher sends.
-    copy.delivered = true;
-    deliver(signal);
-    wait(copy, () => forget(copy));
-    return;
-  }
-  // A direct copy acts only if the launcher's never comes (someone signalled this process alone).
-  // Timers run before pending input is read, so after a stalled loop the launcher's copy may already
-  // be waiting in the channel: it gets one more read (setImmediate runs after the poll phase), and
-  // if it comes even later it is still taken as this copy's twin for another window.
-  wait(copy, () =>
-    setImmediate(() => {
-      if (!waiting.includes(copy)) return;
-      copy.delivered = true;
-      deliver(signal);
-      wait(copy, () => forget(copy));
-    }),
-  );
-}
-
-function onDirectSignal(signal: StopSignal): void {
-  if (attachedToLauncher) arrive(signal, "direct");
-  else deliver(signal);
+  const nowMs = monotonicNowMs();
+  if (firstRequestAtMs !== undefined && nowMs - firstRequestAtMs < DUPLICATE_WINDOW_MS) return;
+  firstRequestAtMs ??= nowMs;
+  for (const listener of [...listeners]) listener(signal);
 }
 
 /** One handler per signal, so each knows its name whatever the runtime passes it. */
 const DIRECT_SIGNAL_HANDLERS: Readonly<Record<StopSignal, () => void>> = {
-  SIGINT: () => onDirectSignal("SIGINT"),
-  SIGTERM: () => onDirectSignal("SIGTERM"),
+  SIGINT: () => arrive("SIGINT"),
+  SIGTERM: () => arrive("SIGTERM"),
 };
 
 function isForwardedSignal(message: unknown): message is ForwardedSignal {
@@ -137,9 +82,38 @@ function isForwardedSignal(message: unknown): message is ForwardedSignal {
   return signal !== undefined && STOP_SIGNALS.includes(signal);
 }
 
+/** Whether npm (npx, npm exec, npm run) started this process: its parent shell may die without passing a signal on. */
+export function startedByNpm(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  return env.npm_lifecycle_event !== undefined || env.npm_command !== undefined;
+}
+
 /**
- * Calls `listener` once per stop request until the returned function is called. While nothing
- * listens, SIGINT and SIGTERM keep their default action (end the process).
+ * Calls `onGone` once if this process's parent disappears (it is then re-parented), checking every
+ * 250 ms on a timer that never keeps the process alive. Returns a function that stops watching.
+ *
+ * @example
+ * ```ts
+ * import { watchParent } from "./stop-requests.ts";
+ * const stop = watchParent(() => console.log("orphaned"));
+ * stop();
+ * ```
+ */
+export function watchParent(onGone: () => void): () => void {
+  const parentPid = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(timer);
+    onGone();
+  }, PARENT_CHECK_INTERVAL_MS);
+  (timer as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Calls `listener` once per stop request until the returned function is called: the first request,
+ * then any later one more than {@link DUPLICATE_WINDOW_MS} after it (copies of the same signal in
+ * between are dropped). While nothing listens, SIGINT and SIGTERM keep their default action (end
+ * the process). A process started by npm also gets a SIGTERM request when its parent disappears.
  *
  * @example
  * ```ts
@@ -149,20 +123,26 @@ function isForwardedSignal(message: unknown): message is ForwardedSignal {
  * ```
  */
 export function onStopRequest(listener: (signal: StopSignal) => void): () => void {
-  if (listeners.size === 0 && !attachedToLauncher) for (const name of STOP_SIGNALS) process.on(name, DIRECT_SIGNAL_HANDLERS[name]);
+  if (listeners.size === 0) {
+    firstRequestAtMs = undefined;
+    if (!attachedToLauncher) for (const name of STOP_SIGNALS) process.on(name, DIRECT_SIGNAL_HANDLERS[name]);
+    if (startedByNpm()) stopWatchingParent = watchParent(() => arrive("SIGTERM"));
+  }
   listeners.add(listener);
   return () => {
     listeners.delete(listener);
-    if (listeners.size === 0 && !attachedToLauncher) for (const name of STOP_SIGNALS) process.off(name, DIRECT_SIGNAL_HANDLERS[name]);
+    if (listeners.size > 0) return;
+    stopWatchingParent?.();
+    stopWatchingParent = undefined;
+    if (!attachedToLauncher) for (const name of STOP_SIGNALS) process.off(name, DIRECT_SIGNAL_HANDLERS[name]);
   };
 }
 
 /**
- * When voxbench's launcher started this process (see relaunch.ts), takes its stop requests over
- * the IPC channel, pairing each with the copy of the same signal the terminal sent this process
- * directly, and tells the launcher so. The channel never keeps the process alive; if the launcher
- * is gone, that is a stop request (the results so far are still written). The launcher's marker is
- * removed from the environment, so processes started from here do not inherit it.
+ * When voxbench's launcher started this process (see relaunch.ts), also takes its stop requests
+ * over the IPC channel, and tells the launcher so. The channel never keeps the process alive; if
+ * the launcher is gone, that is a stop request (the results so far are still written). The
+ * launcher's marker is removed from the environment, so processes started from here do not inherit it.
  *
  * @returns whether this process was started by the launcher.
  * @example
@@ -176,6 +156,7 @@ export function attachToLauncher(): boolean {
   if (process.env[LAUNCHED_ENV] !== "1") return false;
   delete process.env[LAUNCHED_ENV];
   attachedToLauncher = true;
+  // Signals always have a handler here: a terminal's copy must never kill the worker outright.
   for (const name of STOP_SIGNALS) {
     process.off(name, DIRECT_SIGNAL_HANDLERS[name]);
     process.on(name, DIRECT_SIGNAL_HANDLERS[name]);
@@ -183,13 +164,13 @@ export function attachToLauncher(): boolean {
   // The channel is null once the launcher has gone (it may die while this process starts).
   const channel = (process as { channel?: { unref(): void } | null }).channel;
   if (typeof process.send !== "function" || !process.connected || !channel) {
-    deliver("SIGTERM");
+    arrive("SIGTERM");
     return true;
   }
   process.on("message", (message: unknown) => {
-    if (isForwardedSignal(message)) arrive(message.voxbenchSignal, "launcher");
+    if (isForwardedSignal(message)) arrive(message.voxbenchSignal);
   });
-  process.once("disconnect", () => deliver("SIGTERM"));
+  process.once("disconnect", () => arrive("SIGTERM"));
   process.send({ voxbenchReady: true } satisfies ReadyMessage, () => {});
   channel.unref();
   return true;

@@ -65,6 +65,17 @@ export function parsePositiveNumber(name: string, raw: RawValue): number {
   return number;
 }
 
+/**
+ * A switch: true or false (absent is false). A config file's "yes" or 1 is an error, not silently
+ * ignored.
+ */
+export function parseBoolean(name: string, raw: RawValue): boolean {
+  if (raw === undefined) return false;
+  const value = single(name, raw);
+  if (typeof value !== "boolean") throw new UsageError(`${name} is a switch: give true or false (got ${JSON.stringify(value)})`);
+  return value;
+}
+
 /** A non-empty string. */
 export function parseString(name: string, raw: RawValue): string {
   const value = single(name, raw);

@@ -2,7 +2,7 @@ import type { AudioLibrary } from "../audio/library.ts";
 import { sleepUntil } from "../audio/pacer.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import { callerScheduler } from "../common/deadline-scheduler.ts";
-import { deriveRandom } from "../common/random.ts";
+import { deriveRandom, type Random } from "../common/random.ts";
 import { emptyTurnRecord, roundMs, type TurnRecord } from "../metrics/turn-record.ts";
 import type { ClientProtocolAdapter } from "../protocol/client-adapter.ts";
 import { pickScenario, type WeightedScenario } from "../scenarios/registry.ts";
@@ -45,47 +45,88 @@ function settingsFor(scenario: Scenario, config: RunConfig): TurnSettings {
   return { timeoutMs: seconds * 1000, idleMs: config.idleMs, maxGapMs: config.maxGapMs, replyEnd: config.replyEnd };
 }
 
+/** A failed connect is tried again after this long, doubling up to {@link RECONNECT_MAX_BACKOFF_MS} (--reconnect). */
+export const RECONNECT_FIRST_BACKOFF_MS = 100;
+export const RECONNECT_MAX_BACKOFF_MS = 2000;
+
+type Connected = { readonly session: Session; readonly attempts: number } | { readonly error: ConnectError; readonly attempts: number };
+
 /**
- * One caller (closed model), starting at `startAtMs` (ramp-up): a connection running `requests` turns in sequence, each turn's
- * scenario drawn by weight. Between turns the caller lets the bot's audio play out, then thinks.
- * A failed turn may have left the connection out of step, so the next turn reconnects; when a
- * connection cannot be opened, this and every remaining turn of the caller fail with connect_error.
+ * Opens the caller's connection for a turn. Without --reconnect, one attempt (the old script's
+ * behaviour). With it, a failed attempt is retried after a backoff (100 ms doubling to 2 s, with
+ * +-50% seeded jitter so callers do not retry in lockstep) until the turn's timeout from
+ * `turnStartMs` would pass. Ctrl-C ends the attempts at once.
+ */
+async function connectForTurn(deps: ClientDeps, turnStartMs: number, timeoutMs: number, jitter: Random): Promise<Connected> {
+  const giveUpAtMs = turnStartMs + timeoutMs;
+  for (let attempts = 1; ; attempts++) {
+    try {
+      const remainingMs = giveUpAtMs - monotonicNowMs();
+      const connectTimeoutMs = deps.config.reconnect ? Math.max(1, Math.min(deps.connect.connectTimeoutMs, remainingMs)) : deps.connect.connectTimeoutMs;
+      const socket = await openSocket({ ...deps.connect, connectTimeoutMs, signal: deps.cancelSignal });
+      return { session: new Session(socket, deps.adapter, deps.config.wireFormat), attempts };
+    } catch (error) {
+      if (!(error instanceof ConnectError)) throw error;
+      if (error.cancelled || !deps.config.reconnect) return { error, attempts };
+      const backoffMs = Math.min(RECONNECT_MAX_BACKOFF_MS, RECONNECT_FIRST_BACKOFF_MS * 2 ** (attempts - 1)) * jitter.between(0.5, 1.5);
+      if (monotonicNowMs() + backoffMs >= giveUpAtMs) {
+        const seconds = ((monotonicNowMs() - turnStartMs) / 1000).toFixed(1);
+        return { error: new ConnectError(`${error.message} (${attempts} attempts over ${seconds} s)`), attempts };
+      }
+      await sleepUntil(monotonicNowMs() + backoffMs, callerScheduler, deps.cancelSignal);
+      if (deps.isCancelled()) return { error: new ConnectError("the run was stopped while reconnecting", true), attempts };
+    }
+  }
+}
+
+/**
+ * One caller (closed model), starting at `startAtMs` (ramp-up): a connection running `requests`
+ * turns in sequence, each turn's scenario drawn by weight. Between turns the caller lets the bot's
+ * audio play out, then thinks. A failed turn may have left the connection out of step, so the next
+ * turn reconnects. When a connection cannot be opened, the turn fails with connect_error, and so
+ * does every remaining turn of the caller (without --reconnect; with it, the next turn tries again).
+ * A turn that never started (the run was stopped first) has no record.
  */
 export async function runClient(clientId: number, startAtMs: number, deps: ClientDeps): Promise<void> {
   const { config } = deps;
   if (startAtMs > monotonicNowMs()) await sleepUntil(startAtMs, callerScheduler, deps.cancelSignal);
   const random = deriveRandom(config.seed, clientId);
   let session: Session | undefined;
-  let newConnection = false;
+  let connectAttempts: number | undefined;
+  const identity = (turnIndex: number, scenario: Scenario, startedAtMs: number): TurnRecord =>
+    emptyTurnRecord({ run_id: deps.runId, client_id: clientId, turn_index: turnIndex, scenario: scenario.name, started_at: toIsoTime(startedAtMs) });
   try {
     for (let turnIndex = 0; turnIndex < config.requests; turnIndex++) {
       if (deps.isCancelled()) return;
       const scenario = pickScenario(deps.mix, random);
       const turnRandom = deriveRandom(config.seed, clientId, turnIndex + 1);
       const startedAtMs = monotonicNowMs();
+      const settings = settingsFor(scenario, config);
       if (!session) {
-        try {
-          const socket = await openSocket(deps.connect);
-          session = new Session(socket, deps.adapter, config.wireFormat);
-          deps.openSessions.add(session);
-          newConnection = true;
-        } catch (error) {
-          if (!(error instanceof ConnectError)) throw error;
-          for (let lost = turnIndex; lost < config.requests; lost++) {
-            const lostScenario = lost === turnIndex ? scenario : pickScenario(deps.mix, random);
-            const record = emptyTurnRecord({
-              run_id: deps.runId,
-              client_id: clientId,
-              turn_index: lost,
-              scenario: lostScenario.name,
-              started_at: toIsoTime(startedAtMs),
-            });
-            record.outcome = deps.isCancelled() ? "cancelled" : "connect_error";
-            record.error = error.message;
-            deps.emit(record);
+        const connected = await connectForTurn(deps, startedAtMs, settings.timeoutMs, deriveRandom(config.seed, clientId, turnIndex + 1, 1));
+        if ("error" in connected) {
+          const record = identity(turnIndex, scenario, startedAtMs);
+          record.outcome = connected.error.cancelled || deps.isCancelled() ? "cancelled" : "connect_error";
+          record.error = connected.error.message;
+          record.connect_attempts = connected.attempts;
+          deps.emit(record);
+          if (record.outcome === "cancelled") return;
+          if (config.reconnect) {
+            await thinkBeforeNextTurn(deps, random, turnIndex, monotonicNowMs());
+            continue;
+          }
+          // The old script's behaviour: a caller whose connection fails loses its remaining turns.
+          for (let lost = turnIndex + 1; lost < config.requests; lost++) {
+            const lostRecord = identity(lost, pickScenario(deps.mix, random), startedAtMs);
+            lostRecord.outcome = "connect_error";
+            lostRecord.error = connected.error.message;
+            deps.emit(lostRecord);
           }
           return;
         }
+        session = connected.session;
+        connectAttempts = connected.attempts;
+        deps.openSessions.add(session);
       }
       const result = await runTurn(
         scenario,
@@ -93,15 +134,16 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
         { runId: deps.runId, clientId, turnIndex },
         turnRandom,
         deps.library,
-        settingsFor(scenario, config),
+        settings,
         deps.timing,
         startedAtMs,
         deps.isCancelled,
         deps.cancelSignal,
       );
-      if (newConnection) {
+      if (connectAttempts !== undefined) {
         result.record.connect_ms = roundMs(session.connectMs);
-        newConnection = false;
+        result.record.connect_attempts = connectAttempts;
+        connectAttempts = undefined;
       }
       deps.emit(result.record);
       if (result.record.outcome !== "ok" || session.isClosed) {
@@ -111,11 +153,7 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
       } else {
         session.forgetBefore(session.cursor);
       }
-      if (turnIndex + 1 < config.requests && !deps.isCancelled()) {
-        // The caller waits for the bot to finish talking, then thinks before the next question.
-        const thinkMs = random.between(config.thinkTimeS.min, config.thinkTimeS.max) * 1000;
-        await sleepUntil(Math.max(result.playbackEndMs, monotonicNowMs()) + thinkMs, callerScheduler, deps.cancelSignal);
-      }
+      await thinkBeforeNextTurn(deps, random, turnIndex, result.playbackEndMs);
     }
   } finally {
     if (session) {
@@ -123,4 +161,12 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
       await session.close();
     }
   }
+}
+
+/** The caller waits for the bot to finish talking (`playbackEndMs`), then thinks before the next question. */
+async function thinkBeforeNextTurn(deps: ClientDeps, random: Random, turnIndex: number, playbackEndMs: number): Promise<void> {
+  const { config } = deps;
+  if (turnIndex + 1 >= config.requests || deps.isCancelled()) return;
+  const thinkMs = random.between(config.thinkTimeS.min, config.thinkTimeS.max) * 1000;
+  await sleepUntil(Math.max(playbackEndMs, monotonicNowMs()) + thinkMs, callerScheduler, deps.cancelSignal);
 }

@@ -2,6 +2,7 @@ import type { AudioLibrary } from "../audio/library.ts";
 import { DEFAULT_FRAME_MS } from "../audio/frames.ts";
 import { frameProblem, wireFormatProblem, type WireFormat } from "../audio/wire-format.ts";
 import { UsageError } from "../common/errors.ts";
+import { redactUrl } from "../common/redact.ts";
 import { randomSeed } from "../common/random.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
 import type { ReplyAudioFormat } from "../protocol/client-adapter.ts";
@@ -55,6 +56,12 @@ export interface RunOptions {
   headers?: Readonly<Record<string, string>>;
   /** Accept self-signed TLS certificates. */
   insecure?: boolean;
+  /**
+   * Retry a failed connect with backoff (100 ms doubling to 2 s) within the turn's timeout, and let
+   * a caller whose connect failed try again on its next turn. Off by default: as the old script,
+   * a caller whose connection fails loses its remaining turns.
+   */
+  reconnect?: boolean;
   /** Largest server message accepted. Default 64 MiB. */
   maxMessageBytes?: number;
   /** The run is invalid (exit 3) when the generator's event-loop or send lag p99 exceeds this. Default 25. */
@@ -90,6 +97,7 @@ export interface RunConfig {
   readonly replyEnd: "auto" | "done" | "idle";
   readonly headers: Readonly<Record<string, string>>;
   readonly insecure: boolean;
+  readonly reconnect: boolean;
   readonly maxMessageBytes: number;
   readonly maxLagMs: number;
   readonly targets: TargetSet | null;
@@ -110,6 +118,25 @@ export const RUN_DEFAULTS = {
   maxMessageBytes: 64 * 1024 * 1024,
   maxLagMs: 25,
 } as const;
+
+/**
+ * The most callers one process drives: each holds a socket, its audio state and its event log, and
+ * far more real-time callers than this would only measure the generator's own lateness.
+ */
+export const MAX_CONCURRENCY = 10_000;
+/** The most turns one run records (every turn's record is kept in memory until the exports). */
+export const MAX_TURNS = 1_000_000;
+/** Seeds are 32-bit: a larger one would silently wrap onto another seed's sequence. */
+export const MAX_SEED = 0xffffffff;
+
+/** A header name is an HTTP token; a value may not hold control characters (CR/LF would split the request). */
+function checkHeaders(headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError("--header: a header name may use letters, digits and !#$%&'*+.^_`|~- only");
+    if (/[\r\n]/.test(value)) throw new UsageError(`--header "${name}": the value contains a line break (CR or LF), which HTTP does not allow`);
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) throw new UsageError(`--header "${name}": the value contains a control character, which HTTP does not allow`);
+  }
+}
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a whole number of at least 1 (got ${value})`);
@@ -147,11 +174,12 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   try {
     url = new URL(server);
   } catch {
-    throw new UsageError(`--server must be a ws:// or wss:// URL (got "${server}")`);
+    throw new UsageError(`--server must be a ws:// or wss:// URL (got "${redactUrl(server)}")`);
   }
   if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw new UsageError(`--server must be a ws:// or wss:// URL (got "${server}")`);
+    throw new UsageError(`--server must be a ws:// or wss:// URL (got "${redactUrl(server)}")`);
   }
+  if (server.includes("#")) throw new UsageError("--server must not have a #fragment: WebSocket URLs cannot carry one");
   const weights = { ...RUN_DEFAULTS.weights, ...options.weights };
   nonNegative("--simple", weights.simple);
   nonNegative("--tools", weights.tools);
@@ -177,12 +205,23 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   positiveInteger("--reply-sample-rate", replyFormat.sampleRateHz);
   const seed = options.seed ?? randomSeed();
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number of at least 0 (got ${seed})`);
+  if (seed > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED} (got ${seed}): seeds are 32-bit`);
+  const concurrency = positiveInteger("--concurrency", options.concurrency ?? RUN_DEFAULTS.concurrency);
+  if (concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency ${concurrency} is more callers than one process can drive in real time (at most ${MAX_CONCURRENCY})`);
+  }
+  const requests = positiveInteger("--requests", options.requests ?? RUN_DEFAULTS.requests);
+  if (concurrency * requests > MAX_TURNS) {
+    throw new UsageError(`--concurrency x --requests is ${concurrency * requests} turns; one run records at most ${MAX_TURNS}`);
+  }
+  const headers = { ...options.headers };
+  checkHeaders(headers);
   const replyEnd = options.replyEnd ?? "auto";
   if (!["auto", "done", "idle"].includes(replyEnd)) throw new UsageError(`--reply-end must be auto, done or idle (got ${replyEnd})`);
   return {
     server,
-    concurrency: positiveInteger("--concurrency", options.concurrency ?? RUN_DEFAULTS.concurrency),
-    requests: positiveInteger("--requests", options.requests ?? RUN_DEFAULTS.requests),
+    concurrency,
+    requests,
     rampUpS: nonNegative("--ramp-up", options.rampUpS ?? 0),
     weights,
     customScenarios: (options.scenarios ?? []).map((entry) => ({ name: entry.scenario.name, weight: entry.weight })),
@@ -195,8 +234,9 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     idleMs: positive("--idle-ms", options.idleMs ?? RUN_DEFAULTS.idleMs),
     maxGapMs: nonNegative("--max-gap-ms", options.maxGapMs ?? RUN_DEFAULTS.maxGapMs),
     replyEnd,
-    headers: { ...options.headers },
+    headers,
     insecure: options.insecure ?? false,
+    reconnect: options.reconnect ?? false,
     maxMessageBytes: positiveInteger("--max-message-bytes", options.maxMessageBytes ?? RUN_DEFAULTS.maxMessageBytes),
     maxLagMs: positive("--max-lag-ms", options.maxLagMs ?? RUN_DEFAULTS.maxLagMs),
     targets: checkTargets(options.targets),

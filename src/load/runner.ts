@@ -3,7 +3,8 @@ import { bundledFixturesDir, loadAudioLibrary, silenceLibrary, type AudioLibrary
 import type { AudioRole } from "../audio/asset.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import { UsageError } from "../common/errors.ts";
-import { redactHeaders, redactText, redactUrl, secretsOf } from "../common/redact.ts";
+import { createRedactor, redactHeaders } from "../common/redact.ts";
+import { showControlCharacters } from "../common/printable.ts";
 import { currentRuntime, type RuntimeInfo } from "../common/runtime.ts";
 import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
 import { evaluateVerdicts } from "../metrics/targets.ts";
@@ -33,11 +34,24 @@ export interface RunResult {
   readonly durationMs: number;
   /** True when the run was stopped early (Ctrl-C): the results are partial. */
   readonly interrupted: boolean;
+  /** How much of the load plan ran. */
+  readonly turnCounts: TurnCounts;
   readonly summary: RunSummary;
   readonly health: GeneratorHealth;
   /** Targets, alarms and thresholds, each pass / warn / fail. */
   readonly verdicts: readonly Verdict[];
   readonly turns: readonly TurnRecord[];
+}
+
+/**
+ * How much of the load plan ran: `planned` turns (concurrency x requests); `started`, every turn
+ * with a record (begun, or lost to a failed connection); `completed`, those that reached an outcome
+ * other than cancelled. planned - started turns never began (the run was stopped first).
+ */
+export interface TurnCounts {
+  readonly planned: number;
+  readonly started: number;
+  readonly completed: number;
 }
 
 /** Which clip roles each built-in scenario speaks. */
@@ -69,7 +83,7 @@ function checkRoles(mix: readonly WeightedScenario[], library: AudioLibrary): vo
   for (const { scenario } of mix) {
     for (const role of ROLES_BY_SCENARIO[scenario.name] ?? []) {
       if (library.byRole(role).length === 0) {
-        throw new UsageError(`${scenario.name} needs "${role}" clips, and ${library.source} has none (add ${role}_*.wav files or set its weight to 0)`);
+        throw new UsageError(`${scenario.name} needs "${role}" clips, and ${showControlCharacters(library.source)} has none (add ${role}_*.wav files or set its weight to 0)`);
       }
     }
   }
@@ -126,7 +140,8 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
   const turns: TurnRecord[] = [];
   let failed = 0;
   const openSessions = new Set<Session>();
-  const secrets = secretsOf(config.server, config.headers);
+  // Built before the clock starts: compiling its patterns takes a few milliseconds per secret.
+  const redactor = createRedactor(config.server, config.headers);
   const internalErrors: string[] = [];
   const cancel = new AbortController();
   // Every waiting caller listens on it: hundreds of listeners are expected, not a leak.
@@ -163,14 +178,16 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
           cancelSignal: cancel.signal,
           openSessions,
           emit: (record) => {
-            if (record.error !== null) record.error = redactText(record.error, secrets);
+            // Text from the bot may echo a credential back (an error quoting the Authorization header).
+            if (record.error !== null) record.error = redactor.text(record.error);
+            if (record.session_id !== null) record.session_id = redactor.text(record.session_id);
             turns.push(record);
             if (record.outcome !== "ok") failed++;
             options.onTurn?.(record, { done: turns.length, total, failed });
           },
         }).catch((error: unknown) => {
           // A bug must not lose the other callers' results: the run completes, marked not valid.
-          internalErrors.push(`caller ${clientId}: ${redactText(error instanceof Error ? error.message : String(error), secrets)}`);
+          internalErrors.push(`caller ${clientId}: ${redactor.error(error)}`);
         }),
       ),
     );
@@ -190,11 +207,12 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     tool: { name: "voxbench", version: VERSION },
     runtime: currentRuntime(),
     runId,
-    config: { ...config, server: redactUrl(config.server), headers: redactHeaders(config.headers) },
+    config: { ...config, server: redactor.url(config.server), headers: redactHeaders(config.headers) },
     startedAt: toIsoTime(startedAtMs),
     endedAt: toIsoTime(endedAtMs),
     durationMs: Math.round(endedAtMs - startedAtMs),
     interrupted: isCancelled(),
+    turnCounts: { planned: total, started: turns.length, completed: turns.filter((turn) => turn.outcome !== "cancelled").length },
     summary,
     health: generatorHealth,
     verdicts: evaluateVerdicts(summary, config.targets ?? undefined, prepared.thresholds),

@@ -14,6 +14,7 @@ export const OUTCOMES = {
   timeout_first_audio: "no reply audio before the scenario's timeout",
   timeout_reply_end: "the reply did not end before the scenario's timeout",
   closed_by_server: "the server closed the connection during the turn",
+  write_timeout: "the bot stopped reading: a frame could not be written to its socket within the scenario's timeout",
   server_error: "the server sent an error event",
   protocol_error: "the server sent something the protocol does not allow (malformed JSON, binary frame, oversized message)",
   no_stop: "interrupted, the bot neither sent stop_playback nor stopped its audio",

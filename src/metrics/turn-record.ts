@@ -46,6 +46,8 @@ export interface TurnRecord {
   close_code: number | null;
   /** speech_end: ws.send() called -> frame handed to the socket (the load generator's own CPU). */
   send_overhead_ms: number | null;
+  /** Connect attempts behind the turn's connection (more than 1 only with --reconnect); set when the turn opened one. */
+  connect_attempts: number | null;
 }
 
 /** The column order of turns.csv (stable: new columns are only ever appended). */
@@ -83,6 +85,7 @@ export const TURN_COLUMNS: readonly (keyof TurnRecord)[] = [
   "server_queue_ms",
   "close_code",
   "send_overhead_ms",
+  "connect_attempts",
 ];
 
 /**
@@ -134,6 +137,7 @@ export function emptyTurnRecord(
     server_queue_ms: null,
     close_code: null,
     send_overhead_ms: null,
+    connect_attempts: null,
   };
 }
 

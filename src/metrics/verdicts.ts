@@ -113,6 +113,10 @@ export function parseThreshold(expression: string, scenarios: readonly string[])
   if ((RATES as readonly string[]).includes(name)) {
     if (statWord !== undefined) throw new UsageError(`--threshold "${expression}": ${name} takes no statistic`);
     if (unit === "ms" || unit === "s") throw new UsageError(`--threshold "${expression}": ${name} is not a duration`);
+    if ((name === "success_rate" || name === "error_rate") && (limit < 0 || limit > 1)) {
+      throw new UsageError(`--threshold "${expression}": ${name} is a fraction from 0 to 1 (or 0% to 100%), so ${number}${unit ?? ""} can never be reached`);
+    }
+    checkNotNegative(expression, name, limit);
     return { expression: text, ...(scenario ? { scenario } : {}), value: name as Rule["value"], comparison, limit };
   }
   const metric = METRIC_NAMES.get(name);
@@ -121,7 +125,13 @@ export function parseThreshold(expression: string, scenarios: readonly string[])
   const stat = STAT_ALIASES[statWord] ?? (STATS.includes(statWord as RuleStat) ? (statWord as RuleStat) : undefined);
   if (!stat) throw unknown("statistic", statWord, STATS, expression);
   if (unit === "%") throw new UsageError(`--threshold "${expression}": % applies to rates only`);
+  checkNotNegative(expression, name, limit);
   return { expression: text, ...(scenario ? { scenario } : {}), value: metric, stat, comparison, limit };
+}
+
+/** Durations, counts and rates are never negative: a negative limit makes a rule that cannot mean anything. */
+function checkNotNegative(expression: string, name: string, limit: number): void {
+  if (limit < 0) throw new UsageError(`--threshold "${expression}": ${name} is never negative, so a limit of ${limit} cannot be meant`);
 }
 
 function compare(measured: number, comparison: Comparison, limit: number): boolean {

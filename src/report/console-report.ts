@@ -59,8 +59,12 @@ export function formatConsoleReport(result: RunResult): string {
   const { summary, health } = result;
   const lines: string[] = [];
   lines.push("", RULE, "🎯 LOAD TEST PERFORMANCE REPORT", RULE, "");
-  if (result.interrupted) lines.push("⚠️  PARTIAL RESULTS: the run was interrupted; turns not finished are marked cancelled", "");
+  const counts = result.turnCounts;
+  if (result.interrupted) {
+    lines.push(`⚠️  PARTIAL RESULTS: the run was interrupted; ${counts.started - counts.completed} turn(s) in flight are marked cancelled, ${counts.planned - counts.started} never started`, "");
+  }
   lines.push("📊 SUMMARY");
+  lines.push(`  Planned / Started / Completed: ${counts.planned} / ${counts.started} / ${counts.completed}`);
   lines.push(`  Total Requests:      ${summary.turns}`);
   lines.push(`  ✅ Successful:       ${summary.ok} (${percent(summary.ok, summary.turns)})`);
   lines.push(`  ❌ Failed:           ${summary.failed}`);

@@ -10,7 +10,6 @@ export const simpleQuery = defineScenario({
   description: "ask a question, measure the reply",
   timeout: "simple",
   async run(turn: TurnContext) {
-    const utterance = await turn.speak(turn.pick("query"));
-    turn.recordMeasuredReply(await turn.measureReply(utterance));
+    await turn.measureAndRecordReply(await turn.speak(turn.pick("query")));
   },
 });

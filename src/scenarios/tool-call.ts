@@ -11,7 +11,6 @@ export const toolCall = defineScenario({
   description: "ask for something that needs a tool call, measure the reply",
   timeout: "tool",
   async run(turn: TurnContext) {
-    const utterance = await turn.speak(turn.pick("tool"), { intent: "tool_call" });
-    turn.recordMeasuredReply(await turn.measureReply(utterance));
+    await turn.measureAndRecordReply(await turn.speak(turn.pick("tool"), { intent: "tool_call" }));
   },
 });

@@ -10,7 +10,7 @@ import { TurnFailure, type FailureOutcome } from "../metrics/outcomes.ts";
 import { roundMs, type TurnRecord } from "../metrics/turn-record.ts";
 import type { SessionEvent } from "../protocol/client-adapter.ts";
 import { playbackTimeOf, simulatePlayback, type PlaybackPause } from "../session/playback.ts";
-import type { Session } from "../session/session.ts";
+import type { SendMarks, SendOptions, Session } from "../session/session.ts";
 
 /** How a turn waits and judges (resolved from the run options). */
 export interface TurnSettings {
@@ -138,9 +138,23 @@ export class TurnContext {
     this.record.error = message;
   }
 
+  /** Bounds every send of the turn: written within the scenario's timeout, abandoned on Ctrl-C. */
+  private sendOptions(): SendOptions {
+    return { deadlineMs: this.now() + this.settings.timeoutMs, ...(this.signal ? { signal: this.signal } : {}) };
+  }
+
+  /**
+   * Sends one frame of the session's protocol (for scenarios that speak beyond speech_start and
+   * speech_end), bounded as every send of the turn is: it fails with write_timeout when the bot
+   * stops reading, and with cancelled when the run is stopped.
+   */
+  send(frame: string): Promise<SendMarks> {
+    return this.session.send(frame, this.sendOptions());
+  }
+
   /** Sends speech_start; resolves with the time it was handed to the socket. */
   async startSpeaking(): Promise<number> {
-    return (await this.session.speechStart()).sentMs;
+    return (await this.session.speechStart(this.sendOptions())).sentMs;
   }
 
   /**
@@ -160,7 +174,7 @@ export class TurnContext {
     this.throwIfCancelled();
     this.timing.speechSendLag(lagMs);
     const cursor = this.session.cursor;
-    const marks = await this.session.speechEnd(asset, intent);
+    const marks = await this.session.speechEnd(asset, intent, this.sendOptions());
     this.timing.sendOverhead(marks.sentMs - marks.calledMs);
     this.record.send_overhead_ms ??= roundMs(marks.sentMs - marks.calledMs);
     return { asset, speechStartMs, speechEndMs: marks.sentMs, cursor };
@@ -243,7 +257,10 @@ export class TurnContext {
   /** The standard measurement of one reply: first audio, end, and what the caller heard. */
   async measureReply(utterance: Utterance): Promise<MeasuredReply> {
     const first = await this.waitForFirstAudio(utterance);
-    const end = await this.waitForReplyEnd(utterance, first);
+    return this.measuredReply(utterance, first, await this.waitForReplyEnd(utterance, first));
+  }
+
+  private measuredReply(utterance: Utterance, first: EventMark, end: ReplyEnd): MeasuredReply {
     const analysis = this.analyzeReply(utterance.cursor, end.lastAudio.cursor + 1);
     return {
       first,
@@ -253,6 +270,28 @@ export class TurnContext {
       totalMs: end.lastAudio.atMs - utterance.speechEndMs,
       heardMs: analysis.heardAtMs === undefined ? undefined : analysis.heardAtMs - utterance.speechEndMs,
     };
+  }
+
+  /**
+   * Measures the reply to `utterance` and records it as the turn's reply, keeping every value
+   * measured before a failure: a reply that started and then broke off (the server closed, or it
+   * never ended) still has its ttft_ms, and the audio that did arrive is analysed.
+   */
+  async measureAndRecordReply(utterance: Utterance): Promise<MeasuredReply> {
+    const first = await this.waitForFirstAudio(utterance);
+    this.record.ttft_ms = roundMs(first.atMs - utterance.speechEndMs);
+    let end: ReplyEnd;
+    try {
+      end = await this.waitForReplyEnd(utterance, first);
+    } catch (error) {
+      const partial = this.analyzeReply(utterance.cursor, this.session.cursor);
+      if (partial.heardAtMs !== undefined) this.record.heard_ms = roundMs(partial.heardAtMs - utterance.speechEndMs);
+      this.recordReplyAudio(partial, undefined);
+      throw error;
+    }
+    const reply = this.measuredReply(utterance, first, end);
+    this.recordMeasuredReply(reply);
+    return reply;
   }
 
   /** Records a measured reply as the turn's reply: ttft_ms, total_ms, heard_ms and its audio figures. */

@@ -8,6 +8,7 @@ import { wireFormatProblem } from "../audio/wire-format.ts";
 import { monotonicNowMs } from "../common/clock.ts";
 import { sharedScheduler } from "../common/deadline-scheduler.ts";
 import { UsageError } from "../common/errors.ts";
+import { showControlCharacters } from "../common/printable.ts";
 import { VERSION } from "../version.ts";
 import { Capacity } from "./capacity.ts";
 import { BotConnection, type ConnectionSettings, type ServerContext } from "./connection.ts";
@@ -51,7 +52,7 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   if (formatProblem) throw new UsageError(`reply format: ${formatProblem}`);
   const library = options.replyAudio ?? (await loadAudioLibrary(bundledFixturesDir()));
   const botAssets = library.byRole("bot");
-  if (botAssets.length === 0) throw new UsageError(`reply audio ${library.source} has no "bot" clips`);
+  if (botAssets.length === 0) throw new UsageError(`reply audio ${showControlCharacters(library.source)} has no "bot" clips`);
   const replies = prepareReplyClips(
     botAssets,
     replyFormat,

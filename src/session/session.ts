@@ -27,6 +27,18 @@ export interface LoggedEvent {
   readonly cursor: number;
 }
 
+/** Bounds on one send. */
+export interface SendOptions {
+  /**
+   * The frame must be handed to the operating system by this monotonic time. A bot that stops
+   * reading its socket makes writes wait forever; past the deadline the send fails with
+   * write_timeout and the connection is dropped (a half-written frame leaves it unusable).
+   */
+  readonly deadlineMs?: number;
+  /** Ends the wait at once when aborted (the run was stopped): fails with cancelled. */
+  readonly signal?: AbortSignal;
+}
+
 interface Waiter {
   readonly predicate: (event: SessionEvent) => boolean;
   readonly resolve: (logged: LoggedEvent | undefined) => void;
@@ -149,36 +161,68 @@ export class Session {
   }
 
   /** Sends speech_start; resolves with the send marks. */
-  speechStart(): Promise<SendMarks> {
-    return this.send(this.adapter.speechStart());
+  speechStart(options: SendOptions = {}): Promise<SendMarks> {
+    return this.send(this.adapter.speechStart(), options);
   }
 
   /** Sends speech_end carrying `asset` in the session's wire format. */
-  speechEnd(asset: AudioAsset, intent: string | undefined): Promise<SendMarks> {
-    return this.send(this.adapter.speechEnd(asset, this.wireFormat, intent));
+  speechEnd(asset: AudioAsset, intent: string | undefined, options: SendOptions = {}): Promise<SendMarks> {
+    return this.send(this.adapter.speechEnd(asset, this.wireFormat, intent), options);
   }
 
-  /** Sends one text frame; resolves once ws has written it to the socket (or rejects if it could not). */
-  send(frame: string): Promise<SendMarks> {
+  /**
+   * Sends one text frame; resolves once ws has handed it to the operating system. Rejects with
+   * closed_by_server if it could not be sent, write_timeout past `options.deadlineMs`, and
+   * cancelled when `options.signal` aborts.
+   */
+  send(frame: string, options: SendOptions = {}): Promise<SendMarks> {
     return new Promise((resolve, reject) => {
       if (this.isClosed) {
         reject(this.closedEvent ? closedFailure(this.closedEvent) : new TurnFailure("closed_by_server", "the connection is closed"));
         return;
       }
+      if (options.signal?.aborted) {
+        reject(cancelledFailure());
+        return;
+      }
+      let settled = false;
+      let cancelDeadline = (): void => {};
+      const onAbort = (): void => finish(cancelledFailure());
+      const finish = (failure?: TurnFailure): void => {
+        if (settled) return;
+        settled = true;
+        cancelDeadline();
+        options.signal?.removeEventListener("abort", onAbort);
+        if (failure) reject(failure);
+        else resolve({ calledMs, sentMs });
+      };
       this.writes.reset();
       const calledMs = monotonicNowMs();
       let sentMs = calledMs;
-      this.ws.send(frame, (error) => {
-        if (error) reject(new TurnFailure("closed_by_server", `send failed: ${error.message}`));
-        else resolve({ calledMs, sentMs });
-      });
+      this.ws.send(frame, (error) => finish(error ? new TurnFailure("closed_by_server", `send failed: ${error.message}`) : undefined));
       sentMs = this.writes.lastWriteMs() ?? monotonicNowMs();
+      if (settled) return;
+      if (options.deadlineMs !== undefined) {
+        const deadlineMs = options.deadlineMs;
+        cancelDeadline = this.scheduler.at(deadlineMs, () => {
+          if (settled) return;
+          const seconds = ((deadlineMs - calledMs) / 1000).toFixed(1);
+          finish(new TurnFailure("write_timeout", `the bot stopped reading: a ${frame.length}-byte frame could not be written within ${seconds} s`));
+          this.ws.terminate();
+        });
+      }
+      options.signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
-  /** Closes the connection (1000) and waits for it to finish closing (at most 2 s, then drops it). */
+  /**
+   * Closes the connection (1000) and waits for it to finish closing (at most 2 s, then drops it).
+   * A connection with unsent data (a bot that stopped reading) is dropped at once: its close frame
+   * would queue behind that data and never arrive.
+   */
   close(): Promise<void> {
     if (this.closedEvent) return Promise.resolve();
+    if (this.ws.bufferedAmount > 0) this.ws.terminate();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.ws.terminate();
@@ -209,6 +253,10 @@ export class Session {
       }
     }
   }
+}
+
+function cancelledFailure(): TurnFailure {
+  return new TurnFailure("cancelled", "the run was interrupted before this turn finished");
 }
 
 function closedFailure(event: SessionEvent & { kind: "closed" }): TurnFailure {

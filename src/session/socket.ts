@@ -1,5 +1,6 @@
 import WebSocket from "ws";
 import { monotonicNowMs } from "../common/clock.ts";
+import { redactUrl } from "../common/redact.ts";
 
 /** How to open a caller's connection. */
 export interface ConnectOptions {
@@ -10,6 +11,8 @@ export interface ConnectOptions {
   readonly insecure?: boolean;
   /** Largest message accepted from the server; larger ones close the connection (1009). */
   readonly maxMessageBytes?: number;
+  /** Abandons the connect at once when aborted (Ctrl-C): rejects with a cancelled ConnectError. */
+  readonly signal?: AbortSignal;
 }
 
 /** A frame that arrived before anyone listened (a server may greet in the handshake's own packet). */
@@ -31,6 +34,13 @@ export interface OpenedSocket {
 /** A connection that could not be opened, with a one-line reason. */
 export class ConnectError extends Error {
   override readonly name = "ConnectError";
+  constructor(
+    message: string,
+    /** True when the connect was abandoned because the run was stopped, not because it failed. */
+    readonly cancelled = false,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -47,17 +57,24 @@ export class ConnectError extends Error {
  */
 export function openSocket(options: ConnectOptions): Promise<OpenedSocket> {
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new ConnectError("the run was stopped before connecting", true));
+      return;
+    }
     const connectStartMs = monotonicNowMs();
+    const shownUrl = redactUrl(options.url);
     let settled = false;
     let ws: WebSocket;
-    const fail = (message: string): void => {
+    const onAbort = (): void => fail("the run was stopped while connecting", true);
+    const fail = (message: string, cancelled = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       ws.removeAllListeners();
       ws.on("error", () => {});
       ws.terminate();
-      reject(new ConnectError(message));
+      reject(new ConnectError(message, cancelled));
     };
     const timer = setTimeout(() => fail(`no WebSocket handshake within ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);
     try {
@@ -70,9 +87,10 @@ export function openSocket(options: ConnectOptions): Promise<OpenedSocket> {
       });
     } catch (error) {
       clearTimeout(timer);
-      reject(new ConnectError(`invalid server URL ${options.url} (${error instanceof Error ? error.message : String(error)})`));
+      reject(new ConnectError(`invalid server URL ${shownUrl} (${error instanceof Error ? error.message : String(error)})`));
       return;
     }
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     const early: EarlyMessage[] = [];
     const buffer = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
       early.push({ data, isBinary, atMs: monotonicNowMs() });
@@ -83,6 +101,7 @@ export function openSocket(options: ConnectOptions): Promise<OpenedSocket> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       ws.removeAllListeners("unexpected-response");
       resolve({
         ws,
@@ -97,7 +116,7 @@ export function openSocket(options: ConnectOptions): Promise<OpenedSocket> {
     ws.on("unexpected-response", (_request, response) => {
       fail(`handshake rejected: HTTP ${response.statusCode ?? "?"}${response.statusMessage ? ` ${response.statusMessage}` : ""}`);
     });
-    ws.on("error", (error: NodeJS.ErrnoException) => fail(describeConnectError(error, options.url)));
+    ws.on("error", (error: NodeJS.ErrnoException) => fail(describeConnectError(error, shownUrl)));
   });
 }
 
@@ -109,7 +128,9 @@ function describeConnectError(error: NodeJS.ErrnoException, url: string): string
     case "EAI_AGAIN":
       return `cannot resolve host of ${url}`;
     case "ECONNRESET":
-      return `connection reset during the handshake (${url})`;
+      return url.startsWith("wss:")
+        ? `connection reset during the handshake (${url}); does the server speak TLS on this port?`
+        : `connection reset during the handshake (${url})`;
     case "ETIMEDOUT":
       return `connection timed out (${url})`;
     case "EHOSTUNREACH":
@@ -118,6 +139,13 @@ function describeConnectError(error: NodeJS.ErrnoException, url: string): string
   }
   if (error.code?.startsWith("ERR_TLS") || error.code?.includes("CERT") || /certificate/i.test(error.message)) {
     return `TLS certificate rejected (${error.code ?? error.message}); use --insecure to accept it`;
+  }
+  // OpenSSL's own text is a multi-line dump ("error:0A00010B:SSL routines::wrong version number").
+  if (error.code === "ERR_SSL_WRONG_VERSION_NUMBER" || /wrong version number|packet length too long|http request/i.test(error.message)) {
+    return `TLS handshake failed: the server does not speak TLS on this port (${url}); use ws:// for a plain port`;
+  }
+  if (error.code?.startsWith("ERR_SSL") || /SSL routines/i.test(error.message)) {
+    return `TLS handshake failed (${error.code ?? "SSL error"}) (${url})`;
   }
   return `${error.message.split("\n")[0]} (${url})`;
 }

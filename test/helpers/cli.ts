@@ -49,11 +49,13 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Start the CLI as the leader of a new process group (see {@link CliRun.signalGroup}). */
   detached?: boolean;
+  /** A command that runs the CLI's command line given as its last arguments (e.g. unshare ... sh -c '... exec "$@"'). */
+  wrapper?: readonly string[];
 }
 
 /** Starts the CLI with `args`; the caller awaits `done` (and may signal `child`). */
 export function startCli(args: readonly string[], options: CliOptions = {}): CliRun {
-  const [command, ...prefix] = runtimeCommand(CLI);
+  const [command, ...prefix] = [...(options.wrapper ?? []), ...runtimeCommand(CLI)];
   const child = spawn(command!, [...prefix, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
