@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import WebSocket from "ws";
-import { toBase64 } from "../src/protocol/base64.ts";
+import { toBase64 } from "../src/protocols/base64.ts";
 import { summarize } from "../src/metrics/percentiles.ts";
 import { health, option, ROOT, startServerProcess } from "./support.ts";
 

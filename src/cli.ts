@@ -10,6 +10,7 @@ import { serveCommand } from "./commands/serve-command.ts";
 import { runCommand } from "./commands/run-command.ts";
 import { demoCommand } from "./commands/demo-command.ts";
 import { RUN_FLAGS } from "./commands/run-flags.ts";
+import { PROTOCOLS } from "./protocols/registry.ts";
 import { compareCommand } from "./commands/compare-command.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
@@ -58,7 +59,8 @@ withRunOptions(cli.command("demo", "Start the reference bot in-process and run t
   .action((options) => demoCommand(options));
 
 cli
-  .command("serve", "Run the reference voice bot (the seed protocol on ws://HOST:PORT/ws)")
+  .command("serve", "Run the reference voice bot on ws://HOST:PORT/ws (speech-events, or --protocol twilio)")
+  .option("--protocol <name>", `Wire protocol: ${Object.keys(PROTOCOLS).join(", ")} (default speech-events)`)
   .option("--host <host>", "Address to listen on (default 127.0.0.1)")
   .option("--port <port>", "Port; 0 picks a free one (default 8000)")
   .option("--seed <n>", "Seed for latencies, reply choice and faults (default 1)")
@@ -74,7 +76,9 @@ cli
   .option("--reply-sample-rate <hz>", "Reply audio sample rate (default 16000)")
   .option("--reply-encoding <pcm16|mulaw>", "Reply audio encoding (raw, base64 in play_audio) (default pcm16)")
   .option("--input-sample-rate <hz>", "Rate of headerless PCM16 in speech_end (WAV carries its own) (default 16000)")
-  .option("--noise-threshold-ms <ms>", "Less speech than this (energy VAD) is noise, not a turn (default 1000)")
+  .option("--noise-threshold-ms <ms>", "Less speech than this (energy VAD) is noise, not a turn (default 1000; streaming protocols: --min-speech-ms)")
+  .option("--endpointing-ms <ms>", "Streaming protocols: silence after speech that ends the caller's utterance (default 500)")
+  .option("--min-speech-ms <ms>", "Streaming protocols: speech must last this long to count (barge-in, a turn); shorter is noise (default 400)")
   .option("--tool-threshold-ms <ms>", "Utterances this long are tool calls (or intent tool_call) (default 2500)")
   .option("--done-event", 'Send {"event":"response_done"} after the last chunk')
   .option("--metrics-events", 'Send {"event":"metrics",...} with each turn\'s stage timings')

@@ -63,7 +63,7 @@ export {
   type TurnSettings,
   type Utterance,
 } from "./scenarios/turn-context.ts";
-export { BUILT_IN_SCENARIOS, pickScenario, scenarioMix, type ScenarioWeights, type WeightedScenario } from "./scenarios/registry.ts";
+export { BUILT_IN_SCENARIOS, DEFAULT_MIX, pickScenario, scenarioMix, type ScenarioWeights, type WeightedScenario } from "./scenarios/registry.ts";
 export { simpleQuery } from "./scenarios/simple-query.ts";
 export { toolCall } from "./scenarios/tool-call.ts";
 export { interruption } from "./scenarios/interruption.ts";
@@ -74,7 +74,29 @@ export { OUTCOMES, TurnFailure, isFailure, type Outcome, type FailureOutcome } f
 export { TURN_COLUMNS, emptyTurnRecord, roundMs, type TurnRecord } from "./metrics/turn-record.ts";
 export { summarizeRun, SUMMARY_METRICS, type RunSummary, type TurnSetSummary, type SummaryMetric } from "./metrics/summary.ts";
 export { simulatePlayback, type PlaybackResult } from "./session/playback.ts";
-export type { SessionEvent } from "./protocol/client-adapter.ts";
+// Protocols: the seam (ProtocolAdapter) and the built-in ones.
+export {
+  frameForSocket,
+  type BotInput,
+  type BotOptions,
+  type BotSide,
+  type BotTimings,
+  type CallerOptions,
+  type CallerSide,
+  type ProtocolAdapter,
+  type ReplyAudioFormat,
+  type ReplyChunk,
+  type SessionEvent,
+  type SessionEventBody,
+  type UtterancePlan,
+  type WireFrame,
+} from "./protocols/adapter.ts";
+export { PROTOCOLS, DEFAULT_PROTOCOL, protocolByName, resolveProtocol } from "./protocols/registry.ts";
+export { speechEvents } from "./protocols/speech-events/protocol.ts";
+export { twilio } from "./protocols/twilio/protocol.ts";
+export { toBase64, fromBase64 } from "./protocols/base64.ts";
+export { Session, SessionError, type SendMarks, type SessionOptions } from "./session/session.ts";
+export type { Speaking, SpokenUtterance, Voice } from "./session/voice.ts";
 
 // Reports and exports.
 export { formatConsoleReport } from "./report/console-report.ts";

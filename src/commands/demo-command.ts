@@ -10,12 +10,19 @@ import { parseRunFlags } from "./run-flags.ts";
  */
 export async function demoCommand(raw: Record<string, RawValue>): Promise<number> {
   const flags = parseRunFlags({ concurrency: 10, requests: 3, ...(await withConfigFile(raw)) });
-  const server = await serve({ port: 0, doneEvent: true, metricsEvents: true, toolEvents: true, seed: flags.options.seed ?? 1 });
+  const server = await serve({
+    port: 0,
+    doneEvent: true,
+    metricsEvents: true,
+    toolEvents: true,
+    seed: flags.options.seed ?? 1,
+    ...(flags.options.protocol !== undefined ? { protocol: flags.options.protocol } : {}),
+  });
   try {
     return await executeRun(
       flags,
       { server: server.url },
-      `🚀 voxbench demo: the reference bot is listening on ${server.url}; ${flags.options.concurrency} callers x ${flags.options.requests} turns`,
+      `🚀 voxbench demo: the reference bot is listening on ${server.url} (${typeof flags.options.protocol === "string" ? flags.options.protocol : "speech-events"}); ${flags.options.concurrency} callers x ${flags.options.requests} turns`,
     );
   } finally {
     await server.close();

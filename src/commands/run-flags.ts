@@ -1,6 +1,7 @@
 import type { WireEncoding } from "../audio/wire-format.ts";
 import { UsageError } from "../common/errors.ts";
 import { describeHeaderForError } from "../common/redact.ts";
+import { protocolByName } from "../protocols/registry.ts";
 import {
   parseBoolean,
   parseChoice,
@@ -17,6 +18,8 @@ import type { RunOptions } from "../load/options.ts";
 /** Every flag of `voxbench run` (and `demo`, but --server), with its help text. */
 export const RUN_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
   { name: "--server <url>", description: "WebSocket URL of the bot (default ws://localhost:8000/ws)" },
+  { name: "--protocol <name>", description: "Wire protocol the bot speaks: speech-events or twilio (default speech-events)" },
+  { name: "--param <name=value>", description: "A parameter the protocol passes to the bot at the start of each call (Twilio's customParameters); repeatable" },
   { name: "--concurrency <n>", description: "Simultaneous callers, one connection each (default 10)" },
   { name: "--requests <n>", description: "Turns per caller (default 5)" },
   { name: "--ramp-up <s>", description: "Start the callers spread evenly over this many seconds (default 0: all at once)" },
@@ -87,6 +90,19 @@ export function parseHeaders(raw: RawValue): Record<string, string> {
   return headers;
 }
 
+/** Parses one or more "name=value" parameters (--param). */
+export function parseParameters(raw: RawValue): Record<string, string> {
+  const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  const parameters: Record<string, string> = {};
+  for (const value of values) {
+    const text = String(value);
+    const equals = text.indexOf("=");
+    if (equals <= 0) throw new UsageError(`--param must look like name=value (got "${text.slice(0, 40)}")`);
+    parameters[text.slice(0, equals).trim()] = text.slice(equals + 1);
+  }
+  return parameters;
+}
+
 /**
  * Turns `voxbench run` flags (as cac hands them over, camel-cased) into run options. Only flags
  * that were given are set, so library defaults apply to the rest.
@@ -95,6 +111,8 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   const has = (key: string): boolean => raw[key] !== undefined;
   const options: RunOptions = {};
   if (has("server")) options.server = parseString("--server", raw.server);
+  if (has("protocol")) options.protocol = protocolByName(parseString("--protocol", raw.protocol)).name;
+  if (has("param")) options.parameters = parseParameters(raw.param);
   if (has("concurrency")) options.concurrency = parsePositiveInteger("--concurrency", raw.concurrency);
   if (has("requests")) options.requests = parsePositiveInteger("--requests", raw.requests);
   if (has("rampUp")) options.rampUpS = parseNonNegativeNumber("--ramp-up", raw.rampUp);
@@ -119,7 +137,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     const replyRate = has("replySampleRate") ? parsePositiveInteger("--reply-sample-rate", raw.replySampleRate) : replyEncoding === "mulaw" ? 8000 : sampleRateHz;
     options.replyFormat = { encoding: replyEncoding, sampleRateHz: replyRate };
   }
-  const timeouts: NonNullable<RunOptions["timeoutsS"]> = {};
+  const timeouts: Record<string, number> = {};
   if (has("timeoutSimple")) timeouts.simple = parsePositiveNumber("--timeout-simple", raw.timeoutSimple);
   if (has("timeoutTool")) timeouts.tool = parsePositiveNumber("--timeout-tool", raw.timeoutTool);
   if (has("timeoutInterruption")) timeouts.interruption = parsePositiveNumber("--timeout-interruption", raw.timeoutInterruption);

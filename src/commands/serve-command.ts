@@ -17,6 +17,7 @@ import { FAULT_KINDS, type FaultKind } from "../server/faults.ts";
 import { parseDistribution } from "../server/latency-model.ts";
 import { SERVER_DEFAULTS, type ServerOptions } from "../server/options.ts";
 import { serve } from "../server/server.ts";
+import { protocolByName } from "../protocols/registry.ts";
 import { relaunchWithSingleThreadedGc } from "./relaunch.ts";
 import { onStopRequest } from "./stop-requests.ts";
 
@@ -28,6 +29,9 @@ export async function parseServeOptions(raw: ServeCommandOptions): Promise<Serve
   const options: ServerOptions = {};
   const has = (key: string): boolean => raw[key] !== undefined;
   if (has("host")) options.host = parseString("--host", raw.host);
+  if (has("protocol")) options.protocol = protocolByName(parseString("--protocol", raw.protocol)).name;
+  if (has("endpointingMs")) options.endpointingMs = parsePositiveNumber("--endpointing-ms", raw.endpointingMs);
+  if (has("minSpeechMs")) options.minSpeechMs = parsePositiveNumber("--min-speech-ms", raw.minSpeechMs);
   if (has("port")) {
     options.port = parseNonNegativeInteger("--port", raw.port);
     if (options.port > 65535) throw new UsageError(`--port must be 0-65535 (got ${options.port})`);

@@ -16,7 +16,7 @@ const GROUPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
 };
 
 /** Config-file spellings of repeatable flags. */
-const ALIASES: Readonly<Record<string, string>> = { thresholds: "threshold", headers: "header" };
+const ALIASES: Readonly<Record<string, string>> = { thresholds: "threshold", headers: "header", params: "param" };
 
 function suggestion(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();

@@ -4,12 +4,13 @@ import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import { callerScheduler } from "../common/deadline-scheduler.ts";
 import { deriveRandom, type Random } from "../common/random.ts";
 import { emptyTurnRecord, roundMs, type TurnRecord } from "../metrics/turn-record.ts";
-import type { ClientProtocolAdapter } from "../protocol/client-adapter.ts";
+import type { ProtocolAdapter } from "../protocols/adapter.ts";
 import { pickScenario, type WeightedScenario } from "../scenarios/registry.ts";
 import { runTurn } from "../scenarios/run-turn.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import type { TurnSettings, TurnTimingSink } from "../scenarios/turn-context.ts";
 import { Session } from "../session/session.ts";
+import type { VoiceTiming } from "../session/voice.ts";
 import { ConnectError, openSocket, type ConnectOptions } from "../session/socket.ts";
 import type { RunConfig } from "./options.ts";
 
@@ -19,9 +20,9 @@ export interface ClientDeps {
   readonly config: RunConfig;
   readonly mix: readonly WeightedScenario[];
   readonly library: AudioLibrary;
-  readonly adapter: ClientProtocolAdapter;
+  readonly protocol: ProtocolAdapter;
   readonly connect: ConnectOptions;
-  readonly timing: TurnTimingSink;
+  readonly timing: TurnTimingSink & VoiceTiming;
   readonly isCancelled: () => boolean;
   /** Aborted on cancel: ends think-time waits at once. */
   readonly cancelSignal: AbortSignal;
@@ -31,17 +32,7 @@ export interface ClientDeps {
 }
 
 function settingsFor(scenario: Scenario, config: RunConfig): TurnSettings {
-  const timeout = scenario.timeout;
-  const seconds =
-    typeof timeout === "object"
-      ? timeout.ms / 1000
-      : timeout === "simple"
-        ? config.timeoutsS.simple
-        : timeout === "tool"
-          ? config.timeoutsS.tool
-          : timeout === "interruption"
-            ? config.timeoutsS.interruption
-            : config.timeoutsS.falseAlarm;
+  const seconds = config.timeoutsS[scenario.name] ?? scenario.timeoutS;
   return { timeoutMs: seconds * 1000, idleMs: config.idleMs, maxGapMs: config.maxGapMs, replyEnd: config.replyEnd };
 }
 
@@ -57,14 +48,18 @@ type Connected = { readonly session: Session; readonly attempts: number } | { re
  * +-50% seeded jitter so callers do not retry in lockstep) until the turn's timeout from
  * `turnStartMs` would pass. Ctrl-C ends the attempts at once.
  */
-async function connectForTurn(deps: ClientDeps, turnStartMs: number, timeoutMs: number, jitter: Random): Promise<Connected> {
+async function connectForTurn(deps: ClientDeps, connectionKey: string, turnStartMs: number, timeoutMs: number, jitter: Random): Promise<Connected> {
   const giveUpAtMs = turnStartMs + timeoutMs;
   for (let attempts = 1; ; attempts++) {
     try {
       const remainingMs = giveUpAtMs - monotonicNowMs();
       const connectTimeoutMs = deps.config.reconnect ? Math.max(1, Math.min(deps.connect.connectTimeoutMs, remainingMs)) : deps.connect.connectTimeoutMs;
       const socket = await openSocket({ ...deps.connect, connectTimeoutMs, signal: deps.cancelSignal });
-      return { session: new Session(socket, deps.adapter, deps.config.wireFormat), attempts };
+      const { config, protocol } = deps;
+      const caller = protocol.caller({ wireFormat: config.wireFormat, replyFormat: config.replyFormat, parameters: config.parameters, connectionKey });
+      const session = new Session(socket, { protocol, caller, wireFormat: config.wireFormat, timing: deps.timing });
+      session.start();
+      return { session, attempts };
     } catch (error) {
       if (!(error instanceof ConnectError)) throw error;
       if (error.cancelled || !deps.config.reconnect) return { error, attempts };
@@ -93,6 +88,7 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
   const random = deriveRandom(config.seed, clientId);
   let session: Session | undefined;
   let connectAttempts: number | undefined;
+  let connections = 0;
   const identity = (turnIndex: number, scenario: Scenario, startedAtMs: number): TurnRecord =>
     emptyTurnRecord({ run_id: deps.runId, client_id: clientId, turn_index: turnIndex, scenario: scenario.name, started_at: toIsoTime(startedAtMs) });
   try {
@@ -103,9 +99,10 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
       const startedAtMs = monotonicNowMs();
       const settings = settingsFor(scenario, config);
       if (!session) {
-        const connected = await connectForTurn(deps, startedAtMs, settings.timeoutMs, deriveRandom(config.seed, clientId, turnIndex + 1, 1));
+        const connected = await connectForTurn(deps, `${deps.runId}:${clientId}:${connections++}`, startedAtMs, settings.timeoutMs, deriveRandom(config.seed, clientId, turnIndex + 1, 1));
         if ("error" in connected) {
           const record = identity(turnIndex, scenario, startedAtMs);
+          record.protocol = config.protocol;
           record.outcome = connected.error.cancelled || deps.isCancelled() ? "cancelled" : "connect_error";
           record.error = connected.error.message;
           record.connect_attempts = connected.attempts;
@@ -118,6 +115,7 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
           // The old script's behaviour: a caller whose connection fails loses its remaining turns.
           for (let lost = turnIndex + 1; lost < config.requests; lost++) {
             const lostRecord = identity(lost, pickScenario(deps.mix, random), startedAtMs);
+            lostRecord.protocol = config.protocol;
             lostRecord.outcome = "connect_error";
             lostRecord.error = connected.error.message;
             deps.emit(lostRecord);
@@ -128,18 +126,20 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
         connectAttempts = connected.attempts;
         deps.openSessions.add(session);
       }
-      const result = await runTurn(
+      const result = await runTurn({
         scenario,
         session,
-        { runId: deps.runId, clientId, turnIndex },
-        turnRandom,
-        deps.library,
+        identity: { runId: deps.runId, clientId, turnIndex },
+        random: turnRandom,
+        library: deps.library,
         settings,
-        deps.timing,
+        timing: deps.timing,
         startedAtMs,
-        deps.isCancelled,
-        deps.cancelSignal,
-      );
+        protocol: config.protocol,
+        isCancelled: deps.isCancelled,
+        signal: deps.cancelSignal,
+        ...(connectAttempts !== undefined ? { startCursor: 0 } : {}),
+      });
       if (connectAttempts !== undefined) {
         result.record.connect_ms = roundMs(session.connectMs);
         result.record.connect_attempts = connectAttempts;

@@ -2,6 +2,8 @@ import process from "node:process";
 import { monotonicNowMs } from "../common/clock.ts";
 import { summarize, type Statistics } from "../metrics/percentiles.ts";
 import type { TurnTimingSink } from "../scenarios/turn-context.ts";
+import type { VoiceTiming } from "../session/voice.ts";
+import { LagHistogram } from "../metrics/lag-histogram.ts";
 
 /** Whether the load generator kept up, so its numbers can be trusted. */
 export interface GeneratorHealth {
@@ -15,6 +17,8 @@ export interface GeneratorHealth {
   readonly speechSendLagMs: Statistics | null;
   /** speech_end: ws.send() called -> written to the socket. */
   readonly sendOverheadMs: Statistics | null;
+  /** How late each frame of a real-time stream left its deadline (streaming protocols); null otherwise. */
+  readonly frameSendLagMs: Statistics | null;
   readonly cpuSeconds: number;
   readonly peakRssBytes: number;
 }
@@ -34,10 +38,11 @@ const LAG_SAMPLE_MS = 20;
  * console.log(health.valid); // true
  * ```
  */
-export class HealthMonitor implements TurnTimingSink {
+export class HealthMonitor implements TurnTimingSink, VoiceTiming {
   private readonly loopLags: number[] = [];
   private readonly sendLags: number[] = [];
   private readonly overheads: number[] = [];
+  private readonly frameLags = new LagHistogram();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private cpuStart = process.cpuUsage();
   private peakRssBytes = 0;
@@ -67,6 +72,10 @@ export class HealthMonitor implements TurnTimingSink {
     this.overheads.push(overheadMs);
   }
 
+  frameSendLag(lagMs: number): void {
+    this.frameLags.add(lagMs);
+  }
+
   stop(): GeneratorHealth {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss);
@@ -80,6 +89,10 @@ export class HealthMonitor implements TurnTimingSink {
     if (speechSendLagMs && speechSendLagMs.p99 > this.maxLagMs) {
       reasons.push(`speech send lag p99 ${speechSendLagMs.p99.toFixed(1)} ms > ${this.maxLagMs} ms: utterances left late`);
     }
+    const frameSendLagMs = this.frameLags.summary() ?? null;
+    if (frameSendLagMs && frameSendLagMs.p99 > this.maxLagMs) {
+      reasons.push(`frame send lag p99 ${frameSendLagMs.p99.toFixed(1)} ms > ${this.maxLagMs} ms: streamed audio left late`);
+    }
     return {
       valid: reasons.length === 0,
       reasons,
@@ -87,6 +100,7 @@ export class HealthMonitor implements TurnTimingSink {
       eventLoopLagMs,
       speechSendLagMs,
       sendOverheadMs: summarize(this.overheads) ?? null,
+      frameSendLagMs,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       peakRssBytes: this.peakRssBytes,
     };

@@ -5,8 +5,10 @@ import { UsageError } from "../common/errors.ts";
 import { redactUrl } from "../common/redact.ts";
 import { randomSeed } from "../common/random.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
-import type { ReplyAudioFormat } from "../protocol/client-adapter.ts";
-import type { ScenarioWeights, WeightedScenario } from "../scenarios/registry.ts";
+import type { ProtocolAdapter, ReplyAudioFormat } from "../protocols/adapter.ts";
+import { resolveProtocol } from "../protocols/registry.ts";
+import type { Scenario } from "../scenarios/define.ts";
+import { BUILT_IN_SCENARIOS, DEFAULT_MIX, scenarioMix, TIMEOUT_KEYS, WEIGHT_KEYS, type ScenarioWeights, type WeightedScenario } from "../scenarios/registry.ts";
 import { TARGET_SETS, type TargetSet } from "../metrics/targets.ts";
 
 /** Progress handed to `onTurn` after every finished turn. */
@@ -20,12 +22,21 @@ export interface RunProgress {
 export interface RunOptions {
   /** Default ws://localhost:8000/ws. */
   server?: string;
+  /**
+   * The wire protocol: a name ("speech-events", the default, or "twilio"), or an adapter object
+   * for a protocol of your own (see ProtocolAdapter).
+   */
+  protocol?: string | ProtocolAdapter;
+  /** Name/value pairs the protocol passes to the bot at the start of a call (Twilio's customParameters). */
+  parameters?: Readonly<Record<string, string>>;
   /** Simultaneous callers, one connection each. Default 10. */
   concurrency?: number;
   /** Turns per caller. Default 5. */
   requests?: number;
-  /** Default simple 0.6, tools 0.2, interruptions 0.1, falseAlarms 0.1. */
+  /** The old script's weights (default simple 0.6, tools 0.2, interruptions 0.1, falseAlarms 0.1). */
   weights?: Partial<ScenarioWeights>;
+  /** Weights by scenario name (simple_query, tool_call, interruption, false_alarm, yours); they win over `weights`. */
+  mix?: Readonly<Record<string, number>>;
   /** Your own scenarios, added to the mix with their weights. */
   scenarios?: readonly WeightedScenario[];
   /** Callers start spread evenly over this many seconds (0: all at once, as the old script). Default 0. */
@@ -40,12 +51,16 @@ export interface RunOptions {
   silence?: boolean;
   /** Use these clips instead of a directory (library API). */
   audioLibrary?: AudioLibrary;
-  /** What speech_end carries. Default PCM16 at 16 kHz in 20 ms frames. */
+  /** The caller's audio: what speech_end carries, or each streamed frame. Default PCM16 at 16 kHz in 20 ms frames (a protocol may fix it: Twilio is mu-law 8 kHz). */
   wireFormat?: WireFormat;
   /** How to read headerless play_audio payloads. Default: the wire format. */
   replyFormat?: ReplyAudioFormat;
-  /** Seconds. Defaults: simple 30, tool 45, interruption 15, falseAlarm 15, connect 10. */
-  timeoutsS?: Partial<{ simple: number; tool: number; interruption: number; falseAlarm: number; connect: number }>;
+  /**
+   * Seconds, by scenario name (each scenario's own by default: simple_query 30, tool_call 45,
+   * interruption 15, false_alarm 15), the old names simple, tool, interruption and falseAlarm,
+   * and connect (default 10).
+   */
+  timeoutsS?: Readonly<Record<string, number>>;
   /** Without an end event, a reply ends after this much audio silence (not measured). Default 1000. */
   idleMs?: number;
   /** A mid-reply dry spell this long fails the turn (audio_gap); 0 disables. Default 80. */
@@ -81,17 +96,22 @@ export interface RunOptions {
 /** The effective configuration of a run (recorded in summary.json, secrets redacted there). */
 export interface RunConfig {
   readonly server: string;
+  /** The protocol's name. */
+  readonly protocol: string;
+  readonly parameters: Readonly<Record<string, string>>;
   readonly concurrency: number;
   readonly requests: number;
   readonly rampUpS: number;
-  readonly weights: ScenarioWeights;
-  readonly customScenarios: readonly { name: string; weight: number }[];
+  /** Weight of every scenario, by name (0: not in the mix). */
+  readonly mix: Readonly<Record<string, number>>;
   readonly thinkTimeS: { readonly min: number; readonly max: number };
   readonly seed: number;
   readonly audio: string;
   readonly wireFormat: WireFormat;
   readonly replyFormat: ReplyAudioFormat;
-  readonly timeoutsS: { readonly simple: number; readonly tool: number; readonly interruption: number; readonly falseAlarm: number; readonly connect: number };
+  /** Timeout of every scenario, by name. */
+  readonly timeoutsS: Readonly<Record<string, number>>;
+  readonly connectTimeoutS: number;
   readonly idleMs: number;
   readonly maxGapMs: number;
   readonly replyEnd: "auto" | "done" | "idle";
@@ -109,10 +129,10 @@ export const RUN_DEFAULTS = {
   server: "ws://localhost:8000/ws",
   concurrency: 10,
   requests: 5,
-  weights: { simple: 0.6, tools: 0.2, interruptions: 0.1, falseAlarms: 0.1 },
+  mix: DEFAULT_MIX,
   thinkTimeS: { min: 0.5, max: 2 },
   wireFormat: { encoding: "pcm16", sampleRateHz: 16000, frameMs: DEFAULT_FRAME_MS } as WireFormat,
-  timeoutsS: { simple: 30, tool: 45, interruption: 15, falseAlarm: 15, connect: 10 },
+  connectTimeoutS: 10,
   idleMs: 1000,
   maxGapMs: 80,
   maxMessageBytes: 64 * 1024 * 1024,
@@ -153,6 +173,22 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/**
+ * Every scenario's timeout in seconds: its own default, overridden by the run's `timeoutsS` (by
+ * scenario name, or by the old flag names simple, tool, interruption, falseAlarm).
+ */
+function resolveTimeouts(given: Readonly<Record<string, number>>, scenarios: readonly Scenario[]): Record<string, number> {
+  const timeouts: Record<string, number> = Object.fromEntries(scenarios.map((scenario) => [scenario.name, scenario.timeoutS]));
+  for (const [key, seconds] of Object.entries(given)) {
+    if (key === "connect") continue;
+    const name = TIMEOUT_KEYS[key] ?? key;
+    if (!(name in timeouts)) throw new UsageError(`timeouts: "${key}" is not a scenario (known: ${Object.keys(timeouts).join(", ")}, connect)`);
+    const flag = Object.hasOwn(TIMEOUT_KEYS, key) ? `--timeout-${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}` : `the timeout of ${name}`;
+    timeouts[name] = positive(flag, seconds);
+  }
+  return timeouts;
+}
+
 function checkTargets(targets: string | undefined): TargetSet | null {
   if (targets === undefined) return null;
   if (!TARGET_SETS.includes(targets as TargetSet)) throw new UsageError(`--targets must be ${TARGET_SETS.join(" or ")} (got "${targets}")`);
@@ -180,29 +216,37 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     throw new UsageError(`--server must be a ws:// or wss:// URL (got "${redactUrl(server)}")`);
   }
   if (server.includes("#")) throw new UsageError("--server must not have a #fragment: WebSocket URLs cannot carry one");
-  const weights = { ...RUN_DEFAULTS.weights, ...options.weights };
-  nonNegative("--simple", weights.simple);
-  nonNegative("--tools", weights.tools);
-  nonNegative("--interruptions", weights.interruptions);
-  nonNegative("--false-alarms", weights.falseAlarms);
+  const protocol = resolveProtocol(options.protocol);
+  const custom = options.scenarios ?? [];
+  const mix: Record<string, number> = { ...RUN_DEFAULTS.mix };
+  for (const [key, weight] of Object.entries(options.weights ?? {})) {
+    const name = WEIGHT_KEYS[key as keyof ScenarioWeights];
+    if (name === undefined) throw new UsageError(`weights: unknown key "${key}" (known: ${Object.keys(WEIGHT_KEYS).join(", ")})`);
+    mix[name] = nonNegative(`--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`, weight);
+  }
+  for (const entry of custom) mix[entry.scenario.name] = entry.weight;
+  Object.assign(mix, options.mix);
+  // Checks every weight now, so the run's config holds a valid mix.
+  scenarioMix(mix, custom.map((entry) => entry.scenario));
   const thinkTimeS = options.thinkTimeS ?? RUN_DEFAULTS.thinkTimeS;
   nonNegative("--think-time", thinkTimeS.min);
   if (!(thinkTimeS.max >= thinkTimeS.min)) throw new UsageError("--think-time: the range's end must not be below its start");
-  const timeoutsS = { ...RUN_DEFAULTS.timeoutsS, ...options.timeoutsS };
-  positive("--timeout-simple", timeoutsS.simple);
-  positive("--timeout-tool", timeoutsS.tool);
-  positive("--timeout-interruption", timeoutsS.interruption);
-  positive("--timeout-false-alarm", timeoutsS.falseAlarm);
-  positive("--connect-timeout", timeoutsS.connect);
-  const givenFormat = options.wireFormat ?? RUN_DEFAULTS.wireFormat;
+  const timeoutsS = resolveTimeouts(options.timeoutsS ?? {}, [...BUILT_IN_SCENARIOS, ...custom.map((entry) => entry.scenario)]);
+  const connectTimeoutS = positive("--connect-timeout", options.timeoutsS?.connect ?? RUN_DEFAULTS.connectTimeoutS);
+  const requestedFormat = options.wireFormat ?? RUN_DEFAULTS.wireFormat;
+  const givenFormat = protocol.callerFormat({ ...requestedFormat, frameMs: requestedFormat.frameMs ?? DEFAULT_FRAME_MS });
   const problem = wireFormatProblem({ encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz });
   if (problem) throw new UsageError(`--sample-rate/--encoding: ${problem}`);
   const frameMs = givenFormat.frameMs ?? DEFAULT_FRAME_MS;
   const framing = frameProblem(frameMs, givenFormat.sampleRateHz);
   if (framing) throw new UsageError(`--frame-ms: ${framing}`);
   const wireFormat: WireFormat = { encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz, frameMs };
-  const replyFormat = options.replyFormat ?? { encoding: wireFormat.encoding, sampleRateHz: wireFormat.sampleRateHz };
+  const replyFormat = protocol.replyFormat(options.replyFormat ?? { encoding: wireFormat.encoding, sampleRateHz: wireFormat.sampleRateHz });
   positiveInteger("--reply-sample-rate", replyFormat.sampleRateHz);
+  const parameters = { ...options.parameters };
+  for (const [name, value] of Object.entries(parameters)) {
+    if (name === "" || typeof value !== "string") throw new UsageError("--param must look like name=value");
+  }
   const seed = options.seed ?? randomSeed();
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number of at least 0 (got ${seed})`);
   if (seed > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED} (got ${seed}): seeds are 32-bit`);
@@ -220,17 +264,19 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   if (!["auto", "done", "idle"].includes(replyEnd)) throw new UsageError(`--reply-end must be auto, done or idle (got ${replyEnd})`);
   return {
     server,
+    protocol: protocol.name,
+    parameters,
     concurrency,
     requests,
     rampUpS: nonNegative("--ramp-up", options.rampUpS ?? 0),
-    weights,
-    customScenarios: (options.scenarios ?? []).map((entry) => ({ name: entry.scenario.name, weight: entry.weight })),
+    mix,
     thinkTimeS: { min: thinkTimeS.min, max: thinkTimeS.max },
     seed,
     audio: audioSource,
     wireFormat,
     replyFormat,
     timeoutsS,
+    connectTimeoutS,
     idleMs: positive("--idle-ms", options.idleMs ?? RUN_DEFAULTS.idleMs),
     maxGapMs: nonNegative("--max-gap-ms", options.maxGapMs ?? RUN_DEFAULTS.maxGapMs),
     replyEnd,

@@ -1,6 +1,5 @@
 import { setMaxListeners } from "node:events";
 import { bundledFixturesDir, loadAudioLibrary, silenceLibrary, type AudioLibrary } from "../audio/library.ts";
-import type { AudioRole } from "../audio/asset.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import { UsageError } from "../common/errors.ts";
 import { createRedactor, redactHeaders } from "../common/redact.ts";
@@ -10,7 +9,8 @@ import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
 import { evaluateVerdicts } from "../metrics/targets.ts";
 import { parseThreshold, type Rule, type Verdict } from "../metrics/verdicts.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
-import { speechEventsAdapter } from "../protocol/speech-events-client.ts";
+import type { ProtocolAdapter } from "../protocols/adapter.ts";
+import { resolveProtocol } from "../protocols/registry.ts";
 import { scenarioMix, type WeightedScenario } from "../scenarios/registry.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
@@ -41,6 +41,8 @@ export interface RunResult {
   /** Targets, alarms and thresholds, each pass / warn / fail. */
   readonly verdicts: readonly Verdict[];
   readonly turns: readonly TurnRecord[];
+  /** The scenarios' own turns.csv columns (Scenario.columns), after voxbench's. */
+  readonly extraColumns: readonly string[];
 }
 
 /**
@@ -53,14 +55,6 @@ export interface TurnCounts {
   readonly started: number;
   readonly completed: number;
 }
-
-/** Which clip roles each built-in scenario speaks. */
-const ROLES_BY_SCENARIO: Readonly<Record<string, readonly AudioRole[]>> = {
-  simple_query: ["query"],
-  tool_call: ["tool"],
-  interruption: ["query", "interrupt"],
-  false_alarm: ["query", "noise"],
-};
 
 /** A run id that sorts by time: 20261128-031500-ab12. */
 export function makeRunId(date: Date = new Date()): string {
@@ -81,7 +75,7 @@ async function loadLibrary(options: RunOptions): Promise<{ library: AudioLibrary
 
 function checkRoles(mix: readonly WeightedScenario[], library: AudioLibrary): void {
   for (const { scenario } of mix) {
-    for (const role of ROLES_BY_SCENARIO[scenario.name] ?? []) {
+    for (const role of scenario.roles) {
       if (library.byRole(role).length === 0) {
         throw new UsageError(`${scenario.name} needs "${role}" clips, and ${showControlCharacters(library.source)} has none (add ${role}_*.wav files or set its weight to 0)`);
       }
@@ -113,6 +107,7 @@ export interface PreparedRun {
   readonly config: RunConfig;
   readonly mix: readonly WeightedScenario[];
   readonly library: AudioLibrary;
+  readonly protocol: ProtocolAdapter;
   readonly runId: string;
   readonly thresholds: readonly Rule[];
 }
@@ -126,11 +121,10 @@ export interface PreparedRun {
 export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun> {
   const { library, source } = await loadLibrary(options);
   const config = resolveRunConfig(options, source);
-  const mix = scenarioMix(config.weights, options.scenarios);
+  const mix = scenarioMix(config.mix, (options.scenarios ?? []).map((entry) => entry.scenario));
   checkRoles(mix, library);
-  const scenarioNames = mix.map((entry) => entry.scenario.name);
-  const thresholds = config.thresholds.map((expression) => parseThreshold(expression, [...new Set([...scenarioNames, "simple_query", "tool_call", "interruption", "false_alarm"])]));
-  return { config, mix, library, runId: options.runId ?? makeRunId(), thresholds };
+  const thresholds = config.thresholds.map((expression) => parseThreshold(expression, Object.keys(config.timeoutsS)));
+  return { config, mix, library, protocol: resolveProtocol(options.protocol), runId: options.runId ?? makeRunId(), thresholds };
 }
 
 /** Runs a prepared run; `options` supplies the signal and the onTurn callback. */
@@ -165,10 +159,10 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
           config,
           mix,
           library,
-          adapter: speechEventsAdapter(config.replyFormat),
+          protocol: prepared.protocol,
           connect: {
             url: config.server,
-            connectTimeoutMs: config.timeoutsS.connect * 1000,
+            connectTimeoutMs: config.connectTimeoutS * 1000,
             headers: config.headers,
             insecure: config.insecure,
             maxMessageBytes: config.maxMessageBytes,
@@ -217,5 +211,6 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     health: generatorHealth,
     verdicts: evaluateVerdicts(summary, config.targets ?? undefined, prepared.thresholds),
     turns,
+    extraColumns: [...new Set(mix.flatMap((entry) => entry.scenario.columns ?? []))],
   };
 }

@@ -21,6 +21,7 @@ export const OUTCOMES = {
   stale_audio: "audio of an interrupted reply kept arriving after the stop",
   no_resume: "after a false alarm the bot neither resumed nor continued its reply",
   spurious_reply: "the bot answered a noise as if it were a new question",
+  false_stop: "on a stream, the bot stopped talking (e.g. Twilio's clear) for a noise that was not speech",
   not_talking: "the bot was no longer talking when the scenario meant to interrupt it",
   audio_gap: "the reply's audio ran dry mid-reply for longer than --max-gap-ms",
   scenario_error: "the scenario's own code threw an error (a bug in a custom scenario)",

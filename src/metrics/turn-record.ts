@@ -48,10 +48,20 @@ export interface TurnRecord {
   send_overhead_ms: number | null;
   /** Connect attempts behind the turn's connection (more than 1 only with --reconnect); set when the turn opened one. */
   connect_attempts: number | null;
+  /** The wire protocol the turn spoke. */
+  protocol: string | null;
+  /**
+   * Streaming protocols: the caller's stream frame (1 = the call's first, as Twilio's `chunk`) that
+   * held the end of the turn's first utterance, the frame ttft_ms is measured from (to pair a turn
+   * with a packet capture).
+   */
+  speech_end_chunk: number | null;
+  /** Values of the scenario's own columns (see Scenario.columns), by column name. */
+  extra: Record<string, number | string | null>;
 }
 
 /** The column order of turns.csv (stable: new columns are only ever appended). */
-export const TURN_COLUMNS: readonly (keyof TurnRecord)[] = [
+export const TURN_COLUMNS: readonly Exclude<keyof TurnRecord, "extra">[] = [
   "run_id",
   "client_id",
   "turn_index",
@@ -86,6 +96,8 @@ export const TURN_COLUMNS: readonly (keyof TurnRecord)[] = [
   "close_code",
   "send_overhead_ms",
   "connect_attempts",
+  "protocol",
+  "speech_end_chunk",
 ];
 
 /**
@@ -138,6 +150,9 @@ export function emptyTurnRecord(
     close_code: null,
     send_overhead_ms: null,
     connect_attempts: null,
+    protocol: null,
+    speech_end_chunk: null,
+    extra: {},
   };
 }
 

@@ -84,13 +84,20 @@ interface SummaryFile {
   readonly turnsFile?: unknown;
   readonly interrupted?: unknown;
   readonly summary?: { readonly turns?: unknown } | null;
-  readonly config?: { readonly protocol?: unknown; readonly weights?: unknown; readonly customScenarios?: unknown } | null;
+  readonly config?: { readonly protocol?: unknown; readonly mix?: unknown; readonly weights?: unknown; readonly customScenarios?: unknown } | null;
 }
 
 /** summary.json's built-in weights by the name of the scenario they weigh. */
 const BUILT_IN_WEIGHTS: Readonly<Record<string, string>> = { simple: "simple_query", tools: "tool_call", interruptions: "interruption", falseAlarms: "false_alarm" };
 
 function readScenarioWeights(config: SummaryFile["config"]): Map<string, number> | null {
+  const mixByName = config?.mix;
+  if (typeof mixByName === "object" && mixByName !== null) {
+    const mix = new Map<string, number>();
+    for (const [name, weight] of Object.entries(mixByName)) if (typeof weight === "number" && weight > 0) mix.set(sanitizeForTerminal(name), weight);
+    return mix;
+  }
+  // summary.json files written before the mix was one map keyed by scenario name.
   const weights = config?.weights;
   if (typeof weights !== "object" || weights === null) return null;
   const mix = new Map<string, number>();

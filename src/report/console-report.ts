@@ -79,8 +79,10 @@ export function formatConsoleReport(result: RunResult): string {
   for (const [file, count] of files) lines.push(`  ${file}: ${count}`);
   lines.push("");
   lines.push("🔌 CONNECTION LATENCY", ...statLines(summary.metrics.connect_ms), "");
-  lines.push("⚡ TIME TO FIRST TOKEN (TTFT)", "   📍 Definition: Time from speech_end → first audio chunk received", ...statLines(summary.metrics.ttft_ms), "");
-  lines.push("🏁 TOTAL RESPONSE TIME", "   📍 Definition: Time from speech_end → response fully delivered", ...statLines(summary.metrics.total_ms), "");
+  // The seed's wording for its own protocol; on a stream the caller's end of speech is a frame, not a message.
+  const endOfSpeech = result.config.protocol === "speech-events" ? "speech_end" : "the caller's end of speech (its last speech frame sent)";
+  lines.push("⚡ TIME TO FIRST TOKEN (TTFT)", `   📍 Definition: Time from ${endOfSpeech} → first audio chunk received`, ...statLines(summary.metrics.ttft_ms), "");
+  lines.push("🏁 TOTAL RESPONSE TIME", `   📍 Definition: Time from ${endOfSpeech} → response fully delivered`, ...statLines(summary.metrics.total_ms), "");
   lines.push(RULE, "");
 
   const scenarios = Object.entries(summary.byScenario);
@@ -166,10 +168,11 @@ export function formatConsoleReport(result: RunResult): string {
   }
 
   lines.push("🩺 GENERATOR HEALTH");
-  lines.push(`  event-loop lag p99 ${ms(health.eventLoopLagMs, "p99")} ms, max ${ms(health.eventLoopLagMs, "max")} ms; speech send lag p99 ${health.speechSendLagMs ? health.speechSendLagMs.p99.toFixed(1) : "-"} ms; CPU ${health.cpuSeconds.toFixed(1)} s; peak RSS ${(health.peakRssBytes / 1048576).toFixed(0)} MiB`);
+  const frames = health.frameSendLagMs ? `; frame send lag p99 ${health.frameSendLagMs.p99.toFixed(1)} ms over ${health.frameSendLagMs.count} frames` : "";
+  lines.push(`  event-loop lag p99 ${ms(health.eventLoopLagMs, "p99")} ms, max ${ms(health.eventLoopLagMs, "max")} ms; speech send lag p99 ${health.speechSendLagMs ? health.speechSendLagMs.p99.toFixed(1) : "-"} ms${frames}; CPU ${health.cpuSeconds.toFixed(1)} s; peak RSS ${(health.peakRssBytes / 1048576).toFixed(0)} MiB`);
   lines.push(health.valid ? `  ✅ valid: the generator kept up (lag p99 within ${health.maxLagMs} ms)` : `  ⛔ NOT VALID: ${health.reasons.join("; ")}`);
   lines.push("");
-  lines.push(`Run ${result.runId} on ${result.runtime.name} ${result.runtime.version}, seed ${result.config.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+  lines.push(`Run ${result.runId} on ${result.runtime.name} ${result.runtime.version}, protocol ${result.config.protocol}, seed ${result.config.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
   lines.push("", formatVerdicts(result.verdicts));
   return lines.join("\n");
 }

@@ -16,7 +16,7 @@ export interface ExportPaths {
 
 /** summary.json: the run result without the per-turn rows (those are turns.csv). */
 export function summaryJson(result: RunResult): string {
-  const { turns: _turns, ...summary } = result;
+  const { turns: _turns, extraColumns: _extraColumns, ...summary } = result;
   return `${JSON.stringify({ ...summary, turnsFile: "turns.csv" }, null, 2)}\n`;
 }
 
@@ -102,7 +102,7 @@ export async function writeExports(result: RunResult, exportDir: string): Promis
   await mkdir(staging);
   try {
     await writeFile(join(staging, "summary.json"), summaryJson(result));
-    await writeFile(join(staging, "turns.csv"), turnsToCsv(result.turns));
+    await writeFile(join(staging, "turns.csv"), turnsToCsv(result.turns, result.extraColumns));
     for (let suffix = 1; ; suffix++) {
       const dir = join(exportDir, suffix === 1 ? result.runId : `${result.runId}-${suffix}`);
       if (await exists(dir)) continue;

@@ -24,8 +24,9 @@ export function spreadsheetSafe(value: string | number | null): string {
 }
 
 /**
- * turns.csv: a header row, then one row per turn in {@link TURN_COLUMNS} order; milliseconds,
- * ISO-8601 timestamps, empty cells for not-applicable.
+ * turns.csv: a header row, then one row per turn in {@link TURN_COLUMNS} order, then the
+ * scenarios' own columns (`extraColumns`, e.g. from Scenario.columns); milliseconds, ISO-8601
+ * timestamps, empty cells for not-applicable. A name among voxbench's columns is not repeated.
  *
  * @example
  * ```ts
@@ -33,7 +34,12 @@ export function spreadsheetSafe(value: string | number | null): string {
  * console.log(turnsToCsv([]).split("\n")[0]?.startsWith("run_id,client_id,turn_index")); // true
  * ```
  */
-export function turnsToCsv(turns: readonly TurnRecord[]): string {
-  const rows = turns.map((turn) => TURN_COLUMNS.map((column) => spreadsheetSafe(turn[column] as string | number | null)));
-  return stringify([[...TURN_COLUMNS], ...rows], { record_delimiter: "\n" });
+export function turnsToCsv(turns: readonly TurnRecord[], extraColumns: readonly string[] = []): string {
+  const own = new Set<string>(TURN_COLUMNS);
+  const extra = [...new Set(extraColumns)].filter((column) => !own.has(column));
+  const rows = turns.map((turn) => [
+    ...TURN_COLUMNS.map((column) => spreadsheetSafe(turn[column] as string | number | null)),
+    ...extra.map((column) => spreadsheetSafe(turn.extra[column] ?? null)),
+  ]);
+  return stringify([[...TURN_COLUMNS, ...extra], ...rows], { record_delimiter: "\n" });
 }

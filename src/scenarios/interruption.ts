@@ -1,5 +1,5 @@
 import { roundMs } from "../metrics/turn-record.ts";
-import type { SessionEvent } from "../protocol/client-adapter.ts";
+import type { SessionEvent } from "../protocols/adapter.ts";
 import { defineScenario } from "./define.ts";
 import type { EventMark, TurnContext, Utterance } from "./turn-context.ts";
 
@@ -10,17 +10,19 @@ export const INTERRUPT_AFTER_MS = { min: 300, max: 800 } as const;
  * Real interruption: ask a question; 0.3-0.8 s after the reply's first audio, while the bot is
  * audibly talking, barge in with a new question (role "interrupt").
  *
- * - stop_ms: the interrupting speech_start -> stop_playback (or, from a server that sends no stop
- *   event, -> the last chunk of the old reply before its audio went quiet).
+ * - stop_ms: the interrupting speech onset sent (speech_start; on a stream, the frame holding the
+ *   clip's speech onset) -> the bot's stop (stop_playback, Twilio's clear), or, from a bot that
+ *   sends none, -> the last chunk of the old reply before its audio went quiet.
  * - stale_chunks: old-reply audio that still arrived after the stop; any fails the turn (stale_audio).
  *   It is never credited to the new reply.
- * - recovery_ms / recovery_total_ms: the new question's speech_end -> first audio / last audio of the
- *   new reply. The new reply starts after a playback_reset, or after an idle gap in the audio.
+ * - recovery_ms / recovery_total_ms: the new question's end of speech -> first audio / last audio of
+ *   the new reply. The new reply starts after a playback_reset, or after an idle gap in the audio.
  */
 export const interruption = defineScenario({
   name: "interruption",
   description: "barge in while the bot talks; measure the stop, stale audio and recovery",
-  timeout: "interruption",
+  roles: ["query", "interrupt"],
+  timeoutS: 15,
   async run(turn: TurnContext) {
     const query = await turn.speak(turn.pick("query"));
     const first = await turn.waitForFirstAudio(query);
@@ -28,11 +30,12 @@ export const interruption = defineScenario({
     await interruptWhileTalking(turn, query, first);
     const interruptClip = turn.pick("interrupt");
     const interruptCursor = turn.session.cursor;
-    const speechStartMs = await turn.startSpeaking();
+    const speaking = turn.beginSpeaking(interruptClip);
+    const speechStartMs = await speaking.onset;
     // The bot should stop while the caller is still talking; watch for it meanwhile.
     const stopping = findStop(turn, interruptCursor, speechStartMs);
     stopping.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
-    const newQuestion = await turn.finishSpeaking(interruptClip, speechStartMs);
+    const newQuestion = await speaking.done;
     const stop = await stopping;
     turn.record.stop_ms = roundMs(stop.atMs - speechStartMs);
     const heard = turn.analyzeReply(query.cursor, interruptCursor);
@@ -65,36 +68,25 @@ interface StopPoint {
 }
 
 /**
- * Where the old reply stopped: the stop_playback event, or (without one) the last old chunk before
- * an idle gap. A server that keeps streaming until the scenario's timeout fails with no_stop, and
- * one that plays its reply to the end (its end event, no stop) fails with no_stop too.
+ * Where the old reply stopped: the bot's stop event, or (without one) the last old chunk before
+ * an idle gap. A bot that keeps streaming until the scenario's timeout fails with no_stop, and one
+ * that plays its reply to the end (its end event, no stop) fails with no_stop too.
  */
 async function findStop(turn: TurnContext, fromCursor: number, speechStartMs: number): Promise<StopPoint> {
-  const deadlineMs = speechStartMs + turn.settings.timeoutMs;
-  let lastAudio: EventMark | undefined;
-  let cursor = fromCursor;
-  for (;;) {
-    const quietUntilMs = (lastAudio?.atMs ?? speechStartMs) + turn.settings.idleMs;
-    const found = await turn.waitFor(
-      (event) => event.kind === "stop" || event.kind === "audio" || event.kind === "done" || event.kind === "reset",
-      cursor,
-      Math.min(quietUntilMs, deadlineMs),
-    );
-    if (!found) {
-      if (quietUntilMs <= deadlineMs) {
-        return lastAudio ? { atMs: lastAudio.atMs, cursor: lastAudio.cursor + 1, byEvent: false } : { atMs: speechStartMs, cursor, byEvent: false };
-      }
-      turn.fail("no_stop", `the bot kept sending audio for ${turn.settings.timeoutMs / 1000} s after the interruption`);
-    }
-    const kind = found.event.kind;
-    if (kind === "stop") return { atMs: found.atMs, cursor: found.cursor + 1, byEvent: true };
-    if (kind === "done") turn.fail("no_stop", "the bot played its reply to the end despite the interruption");
-    if (kind === "reset") {
-      return lastAudio ? { atMs: lastAudio.atMs, cursor: found.cursor, byEvent: false } : { atMs: found.atMs, cursor: found.cursor, byEvent: false };
-    }
-    lastAudio = { atMs: found.atMs, cursor: found.cursor };
-    cursor = found.cursor + 1;
-  }
+  const followed = await turn.followAudio({
+    fromCursor,
+    quietSinceMs: speechStartMs,
+    idleMs: turn.settings.idleMs,
+    deadlineMs: speechStartMs + turn.settings.timeoutMs,
+    until: (event) => event.kind === "stop" || event.kind === "done" || event.kind === "reset",
+  });
+  const last = followed.lastAudio;
+  if (followed.end === "deadline") turn.fail("no_stop", `the bot kept sending audio for ${turn.settings.timeoutMs / 1000} s after the interruption`);
+  if (followed.end === "idle") return last ? { atMs: last.atMs, cursor: last.cursor + 1, byEvent: false } : { atMs: speechStartMs, cursor: followed.cursor, byEvent: false };
+  const kind = followed.event.kind;
+  if (kind === "stop") return { atMs: followed.mark.atMs, cursor: followed.mark.cursor + 1, byEvent: true };
+  if (kind === "done") turn.fail("no_stop", "the bot played its reply to the end despite the interruption");
+  return last ? { atMs: last.atMs, cursor: followed.mark.cursor, byEvent: false } : { atMs: followed.mark.atMs, cursor: followed.mark.cursor, byEvent: false };
 }
 
 /**
@@ -106,7 +98,7 @@ async function findNewReply(turn: TurnContext, newQuestion: Utterance, interrupt
   const deadlineMs = newQuestion.speechEndMs + turn.settings.timeoutMs;
   let stale = 0;
   let resetSeen = turn.session.eventsSince(interruptCursor, newQuestion.cursor).some((event) => event.kind === "reset");
-  // Old audio that arrived after the stop and before the new question was sent.
+  // Old audio that arrived after the stop and before the new question ended.
   let previousAudioMs: number | undefined;
   for (const event of turn.session.eventsSince(stop.cursor, newQuestion.cursor)) {
     if (isAudio(event)) {

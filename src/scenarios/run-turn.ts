@@ -5,7 +5,7 @@ import { TurnFailure } from "../metrics/outcomes.ts";
 import { emptyTurnRecord, roundMs, type TurnRecord } from "../metrics/turn-record.ts";
 import type { Session } from "../session/session.ts";
 import type { Scenario } from "./define.ts";
-import { TurnContext, type TurnSettings, type TurnTimingSink } from "./turn-context.ts";
+import { asTurnFailure, TurnContext, type TurnSettings, type TurnTimingSink } from "./turn-context.ts";
 
 /** Who the turn belongs to. */
 export interface TurnIdentity {
@@ -27,32 +27,50 @@ export interface TurnResult {
  * The first failure decides the outcome; `isCancelled()` turns failures caused by Ctrl-C into
  * "cancelled".
  */
-export async function runTurn(
-  scenario: Scenario,
-  session: Session,
-  identity: TurnIdentity,
-  random: Random,
-  library: AudioLibrary,
-  settings: TurnSettings,
-  timing: TurnTimingSink,
-  startedAtMs: number,
-  isCancelled: () => boolean,
-  signal?: AbortSignal,
-): Promise<TurnResult> {
+export interface RunTurnOptions {
+  readonly scenario: Scenario;
+  readonly session: Session;
+  readonly identity: TurnIdentity;
+  readonly random: Random;
+  readonly library: AudioLibrary;
+  readonly settings: TurnSettings;
+  readonly timing: TurnTimingSink;
+  readonly startedAtMs: number;
+  /** The record's turns.csv identity of the run (its protocol column). */
+  readonly protocol: string;
+  readonly isCancelled: () => boolean;
+  readonly signal?: AbortSignal;
+  /** The first event of the turn's log: the session's first on a new connection (what the bot sent on connect belongs to it), else the next. */
+  readonly startCursor?: number;
+}
+
+export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
+  const { scenario, session, identity, isCancelled } = options;
   const record = emptyTurnRecord({
     run_id: identity.runId,
     client_id: identity.clientId,
     turn_index: identity.turnIndex,
     scenario: scenario.name,
-    started_at: toIsoTime(startedAtMs),
+    started_at: toIsoTime(options.startedAtMs),
   });
+  record.protocol = options.protocol;
   record.session_id = session.sessionId ?? null;
-  const turn = new TurnContext(session, record, random, library, settings, timing, session.cursor, signal);
+  const turn = new TurnContext({
+    session,
+    record,
+    random: options.random,
+    library: options.library,
+    settings: options.settings,
+    timing: options.timing,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.startCursor !== undefined ? { startCursor: options.startCursor } : {}),
+  });
   try {
     await scenario.run(turn);
-  } catch (error) {
-    // A close that follows a protocol or server error was caused by it: the earlier error decides.
-    const cause = error instanceof TurnFailure && error.outcome === "closed_by_server" ? earliestLoggedError(turn) : undefined;
+  } catch (thrown) {
+    const error = asTurnFailure(thrown);
+    // A close or a wait that ran out after a protocol or server error was caused by it: the earlier error decides.
+    const cause = error instanceof TurnFailure && CONSEQUENCES.has(error.outcome) ? earliestLoggedError(turn) : undefined;
     if (cause) {
       turn.noteFailure(cause.outcome, cause.message);
     } else if (error instanceof TurnFailure) {
@@ -73,6 +91,9 @@ export async function runTurn(
   record.session_id = session.sessionId ?? record.session_id;
   return { record, playbackEndMs: turn.playbackEndMs };
 }
+
+/** Outcomes that an earlier protocol or server error explains better than they do themselves. */
+const CONSEQUENCES: ReadonlySet<string> = new Set(["closed_by_server", "timeout_first_audio", "timeout_reply_end"]);
 
 function earliestLoggedError(turn: TurnContext): { outcome: "protocol_error" | "server_error"; message: string } | undefined {
   for (const event of turn.session.eventsSince(turn.startCursor)) {

@@ -8,7 +8,8 @@ import type { TurnContext } from "./turn-context.ts";
 export const simpleQuery = defineScenario({
   name: "simple_query",
   description: "ask a question, measure the reply",
-  timeout: "simple",
+  roles: ["query"],
+  timeoutS: 30,
   async run(turn: TurnContext) {
     await turn.measureAndRecordReply(await turn.speak(turn.pick("query")));
   },

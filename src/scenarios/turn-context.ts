@@ -1,20 +1,24 @@
 import type { AudioAsset, AudioRole } from "../audio/asset.ts";
 import type { AudioLibrary } from "../audio/library.ts";
 import { sleepUntil } from "../audio/pacer.ts";
-import { detectSpeech } from "../audio/vad.ts";
-import { createClip } from "../audio/pcm.ts";
-import { monotonicNowMs } from "../common/clock.ts";
-import { callerScheduler } from "../common/deadline-scheduler.ts";
+import { monotonicNowMs, type MonotonicClock } from "../common/clock.ts";
+import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import type { Random } from "../common/random.ts";
 import { TurnFailure, type FailureOutcome } from "../metrics/outcomes.ts";
 import { roundMs, type TurnRecord } from "../metrics/turn-record.ts";
-import type { SessionEvent } from "../protocol/client-adapter.ts";
-import { playbackTimeOf, simulatePlayback, type PlaybackPause } from "../session/playback.ts";
-import type { SendMarks, SendOptions, Session } from "../session/session.ts";
+import type { SessionEvent, WireFrame } from "../protocols/adapter.ts";
+import type { PlaybackPause } from "../session/playback.ts";
+import { analyzeReplyAudio, type ReplyAnalysis } from "../session/reply-analysis.ts";
+import { SessionError, type SendMarks, type Session } from "../session/session.ts";
+import type { Speaking, SpokenUtterance } from "../session/voice.ts";
+import { followAudio, type EventMark } from "./follow-audio.ts";
+
+export type { EventMark } from "./follow-audio.ts";
+export type { ReplyAnalysis } from "../session/reply-analysis.ts";
 
 /** How a turn waits and judges (resolved from the run options). */
 export interface TurnSettings {
-  /** The scenario's timeout: every wait for the server ends this long after the speech_end it follows. */
+  /** The scenario's timeout: every wait for the bot ends this long after the end of speech it follows. */
   readonly timeoutMs: number;
   /** Without an end event, a reply has ended once no audio arrived for this long (never added to a measurement). */
   readonly idleMs: number;
@@ -26,26 +30,14 @@ export interface TurnSettings {
 
 /** What the load generator's own timing looked like (for generator health). */
 export interface TurnTimingSink {
-  /** How late speech_end left its deadline (the utterance's end). */
+  /** How late an utterance's end of speech left its deadline. */
   speechSendLag(lagMs: number): void;
-  /** speech_end: ws.send() called -> written to the socket. */
+  /** The end-of-speech frame: ws.send() called -> written to the socket. */
   sendOverhead(overheadMs: number): void;
 }
 
-/** One spoken utterance: when its speech_start and speech_end left (written to the socket). */
-export interface Utterance {
-  readonly asset: AudioAsset;
-  readonly speechStartMs: number;
-  readonly speechEndMs: number;
-  /** Log cursor just before speech_end was sent: the reply's events come after it. */
-  readonly cursor: number;
-}
-
-/** A logged event's time and position. */
-export interface EventMark {
-  readonly atMs: number;
-  readonly cursor: number;
-}
+/** One spoken utterance: when its speech onset and its end of speech left (written to the socket). */
+export type Utterance = Pick<SpokenUtterance, "asset" | "speechStartMs" | "speechEndMs" | "cursor">;
 
 /** How a reply ended. */
 export interface ReplyEnd {
@@ -55,22 +47,7 @@ export interface ReplyEnd {
   readonly cursor: number;
 }
 
-/** The audio of a reply as the simulated caller heard it. */
-export interface ReplyAnalysis {
-  readonly chunks: number;
-  /** Total audio, undefined when a chunk's format could not be decoded. */
-  readonly audioMs: number | undefined;
-  readonly underruns: number;
-  readonly underrunMs: number;
-  readonly longestGapMs: number;
-  /** When the simulated player finishes the audio received so far. */
-  readonly playbackEndMs: number | undefined;
-  /** When the first speech (energy VAD) in the reply is heard; undefined without decodable speech. */
-  readonly heardAtMs: number | undefined;
-  readonly lastAudioMs: number | undefined;
-}
-
-/** A reply measured from the speech_end that asked for it. */
+/** A reply measured from the end of speech that asked for it. */
 export interface MeasuredReply {
   readonly first: EventMark;
   readonly end: ReplyEnd;
@@ -80,31 +57,77 @@ export interface MeasuredReply {
   readonly heardMs: number | undefined;
 }
 
+/** Everything a turn runs on. */
+export interface TurnContextOptions {
+  readonly session: Session;
+  readonly record: TurnRecord;
+  readonly random: Random;
+  readonly library: AudioLibrary;
+  readonly settings: TurnSettings;
+  readonly timing: TurnTimingSink;
+  /** Cursor of the first event belonging to this turn. Default: the session's cursor now. */
+  readonly startCursor?: number;
+  /** Aborted when the run is stopped: every wait of the turn ends at once. */
+  readonly signal?: AbortSignal;
+  /** Default: the process's monotonic clock. */
+  readonly clock?: MonotonicClock;
+  /** Default: the callers' shared scheduler. */
+  readonly scheduler?: DeadlineScheduler;
+}
+
+const FAILURE_BY_REASON: Readonly<Record<SessionError["reason"], FailureOutcome>> = {
+  closed: "closed_by_server",
+  write_timeout: "write_timeout",
+  cancelled: "cancelled",
+};
+
+/** A session's failure as the turn's outcome; any other error as it is. */
+export function asTurnFailure(error: unknown): unknown {
+  return error instanceof SessionError ? new TurnFailure(FAILURE_BY_REASON[error.reason], error.message) : error;
+}
+
 /**
  * The turn API a scenario runs on: speak clips, wait for reply audio and its end, analyse what the
- * caller heard, and fill in `record`. All times are monotonic ms stamped in socket callbacks.
+ * caller heard, and fill in `record`. All times are monotonic ms stamped in socket callbacks; the
+ * clock and scheduler are injected, so a turn can run on a fake clock.
  */
 export class TurnContext {
+  readonly session: Session;
+  readonly record: TurnRecord;
+  readonly random: Random;
+  readonly library: AudioLibrary;
+  readonly settings: TurnSettings;
+  /** Cursor of the first event belonging to this turn. */
+  readonly startCursor: number;
   /** Set by analyses: the turn is not over for the caller until the bot's audio has played out. */
   playbackEndMs = 0;
   private picks = 0;
+  private readonly timing: TurnTimingSink;
+  private readonly signal: AbortSignal | undefined;
+  private readonly clock: MonotonicClock;
+  private readonly scheduler: DeadlineScheduler;
 
-  constructor(
-    readonly session: Session,
-    readonly record: TurnRecord,
-    readonly random: Random,
-    readonly library: AudioLibrary,
-    readonly settings: TurnSettings,
-    private readonly timing: TurnTimingSink,
-    /** Cursor of the first event belonging to this turn. */
-    readonly startCursor: number,
-    /** Aborted when the run is stopped: every wait of the turn ends at once. */
-    private readonly signal?: AbortSignal,
-  ) {}
+  constructor(options: TurnContextOptions) {
+    this.session = options.session;
+    this.record = options.record;
+    this.random = options.random;
+    this.library = options.library;
+    this.settings = options.settings;
+    this.timing = options.timing;
+    this.startCursor = options.startCursor ?? options.session.cursor;
+    this.signal = options.signal;
+    this.clock = options.clock ?? monotonicNowMs;
+    this.scheduler = options.scheduler ?? callerScheduler;
+  }
 
   /** The monotonic clock. */
   now(): number {
-    return monotonicNowMs();
+    return this.clock();
+  }
+
+  /** Whether the protocol streams real-time audio (the bot's VAD ends utterances) rather than sending whole utterances. */
+  get streaming(): boolean {
+    return this.session.protocol.transport === "stream";
   }
 
   /** Picks a clip of `role` (seeded); the first pick is the turn's audio_file, the second its second_audio_file. */
@@ -118,7 +141,7 @@ export class TurnContext {
 
   /** Waits until an absolute monotonic time (ends the turn as cancelled if the run stops). */
   async sleepUntil(deadlineMs: number): Promise<void> {
-    await sleepUntil(deadlineMs, callerScheduler, this.signal);
+    await sleepUntil(deadlineMs, this.scheduler, this.signal);
     this.throwIfCancelled();
   }
 
@@ -138,85 +161,97 @@ export class TurnContext {
     this.record.error = message;
   }
 
-  /** Bounds every send of the turn: written within the scenario's timeout, abandoned on Ctrl-C. */
-  private sendOptions(): SendOptions {
-    return { deadlineMs: this.now() + this.settings.timeoutMs, ...(this.signal ? { signal: this.signal } : {}) };
+  /**
+   * Sends one frame of the session's protocol (for scenarios that speak beyond utterances),
+   * bounded as every send of the turn is: it fails with write_timeout when the bot stops reading,
+   * and with cancelled when the run is stopped.
+   */
+  async send(frame: WireFrame): Promise<SendMarks> {
+    try {
+      return await this.session.send(frame, { deadlineMs: this.now() + this.settings.timeoutMs, ...(this.signal ? { signal: this.signal } : {}) });
+    } catch (error) {
+      throw asTurnFailure(error);
+    }
   }
 
   /**
-   * Sends one frame of the session's protocol (for scenarios that speak beyond speech_start and
-   * speech_end), bounded as every send of the turn is: it fails with write_timeout when the bot
-   * stops reading, and with cancelled when the run is stopped.
+   * Starts speaking a clip the way the protocol's caller does (whole utterances after local VAD,
+   * or real-time frames of the call's stream); `onset` resolves when the speech onset left, `done`
+   * when the end of speech did. Use it to watch the bot while the caller is still talking.
    */
-  send(frame: string): Promise<SendMarks> {
-    return this.session.send(frame, this.sendOptions());
+  beginSpeaking(asset: AudioAsset, options: { intent?: string } = {}): Speaking {
+    const speaking = this.session.voice.speak(asset, {
+      writeTimeoutMs: this.settings.timeoutMs,
+      ...(options.intent !== undefined ? { intent: options.intent } : {}),
+      ...(this.signal ? { signal: this.signal } : {}),
+    });
+    const done = speaking.done.then((spoken) => {
+      this.timing.speechSendLag(spoken.endLagMs);
+      this.timing.sendOverhead(spoken.sendOverheadMs);
+      this.record.send_overhead_ms ??= roundMs(spoken.sendOverheadMs);
+      if (spoken.endFrameNumber !== undefined) this.record.speech_end_chunk ??= spoken.endFrameNumber;
+      return spoken;
+    });
+    done.catch(() => {});
+    return { onset: speaking.onset.catch((error: unknown) => Promise.reject(asTurnFailure(error))), done: done.catch((error: unknown) => Promise.reject(asTurnFailure(error))) };
   }
 
-  /** Sends speech_start; resolves with the time it was handed to the socket. */
-  async startSpeaking(): Promise<number> {
-    return (await this.session.speechStart(this.sendOptions())).sentMs;
-  }
-
-  /**
-   * Speaks a clip the way a client with local VAD does: speech_start, then speech_end carrying the
-   * whole utterance once it has been captured: the clip in whole microphone frames (the wire
-   * format's frameMs), on an absolute deadline from speech_start.
-   */
-  async speak(asset: AudioAsset, options: { intent?: string; speechStartMs?: number } = {}): Promise<Utterance> {
-    const speechStartMs = options.speechStartMs ?? (await this.startSpeaking());
-    return this.finishSpeaking(asset, speechStartMs, options.intent);
-  }
-
-  /** Sends speech_end for a clip whose speech_start left at `speechStartMs`, once its last frame is captured. */
-  async finishSpeaking(asset: AudioAsset, speechStartMs: number, intent?: string): Promise<Utterance> {
-    const spokenMs = asset.encoded(this.session.wireFormat).durationMs;
-    const lagMs = await sleepUntil(speechStartMs + spokenMs, callerScheduler, this.signal);
-    this.throwIfCancelled();
-    this.timing.speechSendLag(lagMs);
-    const cursor = this.session.cursor;
-    const marks = await this.session.speechEnd(asset, intent, this.sendOptions());
-    this.timing.sendOverhead(marks.sentMs - marks.calledMs);
-    this.record.send_overhead_ms ??= roundMs(marks.sentMs - marks.calledMs);
-    return { asset, speechStartMs, speechEndMs: marks.sentMs, cursor };
+  /** Speaks a clip and resolves once its end of speech has left. */
+  async speak(asset: AudioAsset, options: { intent?: string } = {}): Promise<Utterance> {
+    return await this.beginSpeaking(asset, options).done;
   }
 
   /** Waits for an event matching `predicate` after `fromCursor`, until `deadlineMs`; undefined on the deadline. */
   async waitFor(predicate: (event: SessionEvent) => boolean, fromCursor: number, deadlineMs: number): Promise<(EventMark & { event: SessionEvent }) | undefined> {
-    const logged = await this.session.waitFor(predicate, fromCursor, deadlineMs);
-    return logged ? { atMs: logged.event.atMs, cursor: logged.cursor, event: logged.event } : undefined;
+    try {
+      const logged = await this.session.waitFor(predicate, fromCursor, deadlineMs);
+      return logged ? { atMs: logged.event.atMs, cursor: logged.cursor, event: logged.event } : undefined;
+    } catch (error) {
+      throw asTurnFailure(error);
+    }
+  }
+
+  /** Follows the bot's audio until an event `until` accepts, an idle gap, or the deadline (see followAudio). */
+  async followAudio(options: Parameters<typeof followAudio>[1]): ReturnType<typeof followAudio> {
+    try {
+      return await followAudio(this.session, options);
+    } catch (error) {
+      throw asTurnFailure(error);
+    }
   }
 
   /** The first reply audio after an utterance; fails with timeout_first_audio or server_error. */
   async waitForFirstAudio(utterance: Utterance, fromCursor: number = utterance.cursor): Promise<EventMark> {
     const deadlineMs = utterance.speechEndMs + this.settings.timeoutMs;
     const found = await this.waitFor((event) => event.kind === "audio" || event.kind === "server_error", fromCursor, deadlineMs);
-    if (!found) this.fail("timeout_first_audio", `no reply audio within ${this.settings.timeoutMs / 1000} s of speech_end`);
+    if (!found) this.fail("timeout_first_audio", `no reply audio within ${this.settings.timeoutMs / 1000} s of the end of speech`);
     if (found.event.kind === "server_error") this.fail("server_error", `server error: ${found.event.message}`);
     return { atMs: found.atMs, cursor: found.cursor };
   }
 
+  /** Whether a reply's end is found by the idle gap (rather than the bot's end event) on this connection. */
+  private get endsByIdleGap(): boolean {
+    return this.settings.replyEnd === "idle" || (this.settings.replyEnd === "auto" && !this.session.sawDoneEvent);
+  }
+
   /**
-   * Waits for the end of a reply whose first chunk was `first`: the server's end event, or (when the
-   * server sends none) the last chunk before an idle gap of `idleMs`. The gap is never part of any
+   * Waits for the end of a reply whose first chunk was `first`: the bot's end event, or (when it
+   * sends none) the last chunk before an idle gap of `idleMs`. The gap is never part of any
    * measurement: the reply ends at its last chunk's arrival.
    */
   async waitForReplyEnd(utterance: Utterance, first: EventMark): Promise<ReplyEnd> {
-    const deadlineMs = utterance.speechEndMs + this.settings.timeoutMs;
-    let lastAudio = first;
-    let cursor = first.cursor + 1;
-    for (;;) {
-      const useIdle = this.settings.replyEnd === "idle" || (this.settings.replyEnd === "auto" && !this.session.sawDoneEvent);
-      const idleDeadlineMs = lastAudio.atMs + this.settings.idleMs;
-      const waitUntilMs = useIdle ? Math.min(idleDeadlineMs, deadlineMs) : deadlineMs;
-      const found = await this.waitFor((event) => event.kind === "audio" || event.kind === "done", cursor, waitUntilMs);
-      if (!found) {
-        if (useIdle && idleDeadlineMs <= deadlineMs) return { lastAudio, reason: "idle_gap", cursor };
-        this.fail("timeout_reply_end", `the reply did not end within ${this.settings.timeoutMs / 1000} s of speech_end`);
-      }
-      if (found.event.kind === "done") return { lastAudio, reason: "done_event", cursor: found.cursor + 1 };
-      lastAudio = { atMs: found.atMs, cursor: found.cursor };
-      cursor = found.cursor + 1;
-    }
+    const followed = await this.followAudio({
+      fromCursor: first.cursor + 1,
+      lastAudio: first,
+      quietSinceMs: first.atMs,
+      idleMs: this.endsByIdleGap ? this.settings.idleMs : undefined,
+      deadlineMs: utterance.speechEndMs + this.settings.timeoutMs,
+      until: (event) => event.kind === "done",
+    });
+    const lastAudio = followed.lastAudio ?? first;
+    if (followed.end === "event") return { lastAudio, reason: "done_event", cursor: followed.mark.cursor + 1 };
+    if (followed.end === "idle") return { lastAudio, reason: "idle_gap", cursor: followed.cursor };
+    return this.fail("timeout_reply_end", `the reply did not end within ${this.settings.timeoutMs / 1000} s of the end of speech`);
   }
 
   /**
@@ -224,34 +259,9 @@ export class TurnContext {
    * underruns, and when the first speech was heard. `pauses` stop the player (stop ... resume).
    */
   analyzeReply(fromCursor: number, toCursor: number, pauses: readonly PlaybackPause[] = []): ReplyAnalysis {
-    const audio = this.session.eventsSince(fromCursor, toCursor).filter((event): event is SessionEvent & { kind: "audio" } => event.kind === "audio");
-    const decodable = audio.every((event) => event.durationMs !== undefined);
-    const chunks = audio.map((event) => ({ arrivalMs: event.atMs, durationMs: event.durationMs ?? 0 }));
-    const playback = decodable ? simulatePlayback(chunks, { pauses }) : undefined;
-    let heardAtMs: number | undefined;
-    const rate = audio[0]?.sampleRateHz;
-    if (playback && rate !== undefined && audio.every((event) => event.sampleRateHz === rate && event.samples)) {
-      const total = audio.reduce((sum, event) => sum + event.samples!.length, 0);
-      const samples = new Int16Array(total);
-      let offset = 0;
-      for (const event of audio) {
-        samples.set(event.samples!, offset);
-        offset += event.samples!.length;
-      }
-      const onset = detectSpeech(createClip(samples, rate))[0];
-      if (onset) heardAtMs = playbackTimeOf(chunks, playback, onset.startMs);
-    }
-    if (playback) this.playbackEndMs = Math.max(this.playbackEndMs, playback.endMs);
-    return {
-      chunks: audio.length,
-      audioMs: playback?.audioMs,
-      underruns: playback?.underruns ?? 0,
-      underrunMs: playback?.underrunMs ?? 0,
-      longestGapMs: playback?.longestGapMs ?? 0,
-      playbackEndMs: playback?.endMs,
-      heardAtMs,
-      lastAudioMs: audio.at(-1)?.atMs,
-    };
+    const analysis = analyzeReplyAudio(this.session.eventsSince(fromCursor, toCursor), pauses);
+    if (analysis.playbackEndMs !== undefined) this.playbackEndMs = Math.max(this.playbackEndMs, analysis.playbackEndMs);
+    return analysis;
   }
 
   /** The standard measurement of one reply: first audio, end, and what the caller heard. */

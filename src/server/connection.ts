@@ -1,35 +1,33 @@
+import { Buffer } from "node:buffer";
 import type { RawData, WebSocket } from "ws";
 import { clipDurationMs } from "../audio/pcm.ts";
-import { paceFrames, sleepUntil } from "../audio/pacer.ts";
+import type { PcmClip } from "../audio/pcm.ts";
 import { detectSpeech, speechDurationMs } from "../audio/vad.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import type { DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import type { Random } from "../common/random.ts";
-import { decodeClientMessage, encodeServerEvent, type ServerEvent } from "../protocol/speech-events.ts";
-import { decodeSpeechAudio } from "./audio-payload.ts";
-import type { Capacity, Release } from "./capacity.ts";
+import { frameForSocket, type BotSide, type WireFrame } from "../protocols/adapter.ts";
+import type { Capacity } from "./capacity.ts";
+import { Endpointer, type EndpointingOptions } from "./endpointer.ts";
 import { randomFor, turnFault, type FaultKind, type FaultOptions } from "./faults.ts";
-import { drawMs, type Distribution } from "./latency-model.ts";
+import { runPipeline, type PipelineSettings, type PipelineTurn } from "./pipeline.ts";
+import { ReplyStream } from "./reply-stream.ts";
 import type { ReplyClip } from "./reply-voice.ts";
 import type { TurnLog, TurnLogRecord } from "./turn-log.ts";
 
 /** Settings every connection reads (resolved defaults). */
-export interface ConnectionSettings {
+export interface ConnectionSettings extends PipelineSettings {
   readonly seed: number;
-  readonly replyDelayMs: number | undefined;
-  readonly sttMs: Distribution;
-  readonly llmTtftMs: Distribution;
-  readonly ttsTtfbMs: Distribution;
-  readonly toolMs: Distribution;
   readonly chunkMs: number;
   readonly pace: number;
-  readonly inputSampleRateHz: number;
   readonly noiseThresholdMs: number;
   readonly toolThresholdMs: number;
   readonly doneEvent: boolean;
   readonly metricsEvents: boolean;
   readonly toolEvents: boolean;
   readonly faults: FaultOptions;
+  /** Set for streaming protocols: the bot's own VAD decides when the caller starts and stops talking. */
+  readonly endpointing: EndpointingOptions | undefined;
 }
 
 /** What connections share: settings, the LLM slots, the prepared replies, the clock's scheduler. */
@@ -45,22 +43,16 @@ export interface ServerContext {
 type Phase = "pipeline" | "ready" | "playing" | "sent" | "stalled";
 type TurnEnd = TurnLogRecord["end"];
 
-interface Turn {
+interface Turn extends PipelineTurn {
   readonly index: number;
-  readonly kind: "query" | "tool";
   readonly utteranceMs: number;
   readonly speechMs: number;
-  readonly receivedAtMs: number;
   readonly fault: FaultKind | undefined;
-  readonly clip: ReplyClip;
-  readonly random: Random;
+  readonly stream: ReplyStream;
   readonly abort: AbortController;
   phase: Phase;
   paused: boolean;
   finished: boolean;
-  nextChunk: number;
-  pacing: AbortController | undefined;
-  release: Release | undefined;
   firstChunkSentMs: number | undefined;
   lastChunkSentMs: number | undefined;
   /** While the client is still playing audio already sent (phase "sent"), when that audio ends. */
@@ -71,48 +63,67 @@ interface Turn {
   chunksDropped: number;
   readonly interruptions: { speech_start_received_ms: number; stop_sent_ms: number }[];
   readonly resumes: { speech_end_received_ms: number; resume_sent_ms: number }[];
-  readonly timings: { stt?: number; queue?: number; llm?: number; tool?: number; tts?: number };
-  configuredDelayMs: number | undefined;
 }
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
+function rawBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
 /**
- * One caller's connection to the reference bot: runs each turn through the simulated
- * STT -> LLM -> (tool) -> TTS pipeline, streams the reply in paced chunks, pauses on barge-in,
- * resumes after noise, and logs every turn with the server's own timestamps.
+ * One caller's connection to the reference bot: the turn state machine. The protocol's bot side
+ * reads and writes the frames; speech comes as whole utterances (speech-events) or, on a stream,
+ * through the bot's own VAD (endpointer.ts). Each turn runs through the simulated pipeline
+ * (pipeline.ts), streams its reply in paced chunks (reply-stream.ts), pauses on barge-in, resumes
+ * after noise, may get an injected fault (faults.ts), and is logged with the bot's own timestamps.
  */
 export class BotConnection {
   private turn: Turn | undefined;
   private turnCount = 0;
   private closed = false;
+  private readonly endpointer: Endpointer | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly context: ServerContext,
     readonly connectionIndex: number,
     readonly sessionId: string,
-  ) {}
+    private readonly bot: BotSide,
+  ) {
+    const endpointing = context.settings.endpointing;
+    this.endpointer = endpointing
+      ? new Endpointer(endpointing, {
+          speechStart: (atMs) => this.onSpeechStart(atMs),
+          speechEnd: ({ speechMs }, atMs) => this.onSpeechEnd(speechMs, speechMs, undefined, atMs),
+        })
+      : undefined;
+  }
 
   /** Greets the caller. */
   start(): void {
-    this.send({ event: "connected", session_id: this.sessionId });
+    this.sendAll(this.bot.greeting(this.sessionId));
   }
 
   /** Handles one client frame; `receivedAtMs` was read in the socket's message callback. */
   handleMessage(data: RawData, isBinary: boolean, receivedAtMs: number): void {
-    if (isBinary) {
-      this.send({ event: "error", message: "binary frames are not supported: send JSON text frames" });
-      return;
+    for (const input of this.bot.decode(rawBytes(data), isBinary)) {
+      switch (input.kind) {
+        case "speech_start":
+          this.onSpeechStart(receivedAtMs);
+          break;
+        case "utterance":
+          this.onUtterance(input.clip, input.intent, receivedAtMs);
+          break;
+        case "audio":
+          this.endpointer?.push(input.samples, input.sampleRateHz, receivedAtMs);
+          break;
+        case "invalid":
+          this.sendAll(this.bot.error(input.reason));
+          break;
+      }
     }
-    const decoded = decodeClientMessage(rawToString(data));
-    if (!decoded.ok) {
-      this.send({ event: "error", message: decoded.reason });
-      return;
-    }
-    const message = decoded.value;
-    if (message.type === "speech_start") this.onSpeechStart(receivedAtMs);
-    else if (message.type === "speech_end") this.onSpeechEnd(message.audio, message.intent, receivedAtMs);
   }
 
   /** The socket closed: whatever turn was running ends as "closed". */
@@ -131,43 +142,42 @@ export class BotConnection {
   private onSpeechStart(receivedAtMs: number): void {
     const turn = this.turn;
     if (!turn || turn.paused) return;
-    const stopSentMs = this.send({ event: "stop_playback", message: "User started speaking" });
+    const stopSentMs = this.sendAll(this.bot.stop());
     turn.paused = true;
     turn.pausedAtMs = stopSentMs;
     turn.interruptions.push({ speech_start_received_ms: round3(receivedAtMs), stop_sent_ms: round3(stopSentMs) });
     if (turn.phase === "playing") {
-      turn.pacing?.abort();
+      turn.stream.pause();
       turn.phase = "ready";
     } else if (turn.phase === "sent") {
       turn.cancelAudibleEnd?.();
     }
   }
 
-  private onSpeechEnd(audio: string, intent: string | undefined, receivedAtMs: number): void {
-    const decoded = decodeSpeechAudio(audio, this.context.settings.inputSampleRateHz);
-    if (!decoded.ok) {
-      this.send({ event: "error", message: decoded.reason });
-      return;
-    }
-    const speechMs = speechDurationMs(detectSpeech(decoded.clip));
+  private onUtterance(clip: PcmClip, intent: string | undefined, receivedAtMs: number): void {
+    this.onSpeechEnd(speechDurationMs(detectSpeech(clip)), clipDurationMs(clip), intent, receivedAtMs);
+  }
+
+  /** An utterance ended: noise resumes a paused reply; speech starts a new turn. */
+  private onSpeechEnd(speechMs: number, utteranceMs: number, intent: string | undefined, receivedAtMs: number): void {
     const isNoise = speechMs < this.context.settings.noiseThresholdMs;
     const current = this.turn;
     if (current && current.paused) {
       if (isNoise) return this.resume(current, receivedAtMs);
-      this.send({ event: "playback_reset" });
+      this.sendAll(this.bot.reset());
       this.finishTurn(current, "cancelled");
     } else if (current) {
       if (isNoise) return; // a cough while the bot talks, with no speech_start: nothing to do
-      this.send({ event: "playback_reset" });
+      this.sendAll(this.bot.reset());
       this.finishTurn(current, "cancelled");
     } else if (isNoise) {
       return; // noise with no reply in progress is not a turn
     }
-    this.startTurn(clipDurationMs(decoded.clip), speechMs, intent, receivedAtMs);
+    this.startTurn(utteranceMs, speechMs, intent, receivedAtMs);
   }
 
   private resume(turn: Turn, receivedAtMs: number): void {
-    const resumeSentMs = this.send({ event: "playback_resume" });
+    const resumeSentMs = this.sendAll(this.bot.resume());
     turn.resumes.push({ speech_end_received_ms: round3(receivedAtMs), resume_sent_ms: round3(resumeSentMs) });
     turn.paused = false;
     if (turn.phase === "ready") {
@@ -178,10 +188,12 @@ export class BotConnection {
   }
 
   private startTurn(utteranceMs: number, speechMs: number, intent: string | undefined, receivedAtMs: number): void {
-    const { settings, replies, counters } = this.context;
+    const { settings, replies, counters, scheduler } = this.context;
     const index = this.turnCount++;
     const random = randomFor(settings.seed + 0x5bd1e995, this.connectionIndex, index);
     const kind = intent === "tool_call" || utteranceMs >= settings.toolThresholdMs ? "tool" : "query";
+    const clip = replies[random.index(replies.length)]!;
+    const abort = new AbortController();
     const turn: Turn = {
       index,
       kind,
@@ -189,14 +201,20 @@ export class BotConnection {
       speechMs,
       receivedAtMs,
       fault: turnFault(settings.faults, settings.seed, this.connectionIndex, index),
-      clip: replies[random.index(replies.length)]!,
       random,
-      abort: new AbortController(),
+      abort,
+      signal: abort.signal,
+      stream: new ReplyStream(
+        clip,
+        { chunkMs: settings.chunkMs, pace: settings.pace, scheduler },
+        (chunkIndex) => this.sendChunk(turn, chunkIndex),
+        () => {
+          if (!turn.finished) this.allChunksSent(turn);
+        },
+      ),
       phase: "pipeline",
       paused: false,
       finished: false,
-      nextChunk: 0,
-      pacing: undefined,
       release: undefined,
       firstChunkSentMs: undefined,
       lastChunkSentMs: undefined,
@@ -213,62 +231,24 @@ export class BotConnection {
     this.turn = turn;
     counters.turnsStarted++;
     counters.activeReplies++;
-    void this.runPipeline(turn);
+    void this.runTurn(turn);
   }
 
-  /** Waits out each stage on absolute deadlines, then starts the reply (unless paused or faulted). */
-  private async runPipeline(turn: Turn): Promise<void> {
-    const { settings, scheduler } = this.context;
-    const signal = turn.abort.signal;
-    const waitUntil = (deadlineMs: number): Promise<number> => sleepUntil(deadlineMs, scheduler, signal);
-    let firstChunkDeadlineMs: number;
-    if (settings.replyDelayMs !== undefined) {
-      turn.configuredDelayMs = settings.replyDelayMs;
-      firstChunkDeadlineMs = turn.receivedAtMs + settings.replyDelayMs;
-    } else {
-      const sttMs = drawMs(settings.sttMs, turn.random);
-      turn.timings.stt = sttMs;
-      const sttEndMs = turn.receivedAtMs + sttMs;
-      await waitUntil(sttEndMs);
-      if (signal.aborted) return;
-      // Stages chain on absolute deadlines; only a real wait for a slot moves them.
-      let grantedAtMs = sttEndMs;
-      let release = this.context.capacity.tryAcquire();
-      if (!release) {
-        release = await this.acquireSlot(turn);
-        if (!release) return;
-        grantedAtMs = monotonicNowMs();
-      }
-      turn.release = release;
-      turn.timings.queue = grantedAtMs - sttEndMs;
-      const llmMs = drawMs(settings.llmTtftMs, turn.random);
-      turn.timings.llm = llmMs;
-      let deadlineMs = grantedAtMs + llmMs;
-      if (turn.kind === "tool") {
-        const toolMs = drawMs(settings.toolMs, turn.random);
-        turn.timings.tool = toolMs;
-        const callId = `call_${this.connectionIndex}_${turn.index}`;
-        if (settings.toolEvents) {
-          await waitUntil(deadlineMs);
-          if (signal.aborted) return;
-          this.send({ event: "tool_call", name: "lookup_account", call_id: callId });
-        }
-        deadlineMs += toolMs;
-        if (settings.toolEvents) {
-          await waitUntil(deadlineMs);
-          if (signal.aborted) return;
-          this.send({ event: "tool_result", name: "lookup_account", call_id: callId, duration_ms: round3(toolMs) });
-        }
-      }
-      const ttsMs = drawMs(settings.ttsTtfbMs, turn.random);
-      turn.timings.tts = ttsMs;
-      firstChunkDeadlineMs = deadlineMs + ttsMs;
-      turn.configuredDelayMs = firstChunkDeadlineMs - turn.receivedAtMs;
-    }
-    await waitUntil(firstChunkDeadlineMs);
-    if (signal.aborted) return;
+  /** The pipeline, then the reply (unless the turn was paused, or faulted). */
+  private async runTurn(turn: Turn): Promise<void> {
+    const { settings, capacity, scheduler } = this.context;
+    const callId = `call_${this.connectionIndex}_${turn.index}`;
+    const firstChunkDeadlineMs = await runPipeline(turn, settings, capacity, scheduler, {
+      toolCall: () => {
+        if (settings.toolEvents) this.sendAll(this.bot.toolCall("lookup_account", callId));
+      },
+      toolResult: (toolMs) => {
+        if (settings.toolEvents) this.sendAll(this.bot.toolResult("lookup_account", callId, round3(toolMs)));
+      },
+    });
+    if (firstChunkDeadlineMs === undefined || turn.finished) return;
     if (turn.fault === "error") {
-      this.send({ event: "error", message: "injected fault: the pipeline failed" });
+      this.sendAll(this.bot.error("injected fault: the pipeline failed"));
       return this.finishTurn(turn, "error_event");
     }
     if (turn.fault === "no-reply") {
@@ -280,63 +260,27 @@ export class BotConnection {
     if (!turn.paused) this.startPlaying(turn, firstChunkDeadlineMs);
   }
 
-  private acquireSlot(turn: Turn): Promise<Release | undefined> {
-    const request = this.context.capacity.acquire();
-    const signal = turn.abort.signal;
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        request.cancel();
-        resolve(undefined);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      void request.granted.then((release) => {
-        signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) {
-          release();
-          resolve(undefined);
-        } else {
-          resolve(release);
-        }
-      });
-    });
-  }
-
   private startPlaying(turn: Turn, startAtMs: number): void {
-    const { settings, scheduler } = this.context;
     turn.phase = "playing";
-    const pacing = new AbortController();
-    turn.pacing = pacing;
-    const indices: number[] = [];
-    for (let index = turn.nextChunk; index < turn.clip.chunkMessages.length; index++) indices.push(index);
-    void paceFrames(indices, (chunkIndex) => this.sendChunk(turn, chunkIndex), {
-      frameMs: settings.chunkMs / settings.pace,
-      startAtMs,
-      scheduler,
-      signal: pacing.signal,
-    }).then((report) => {
-      if (report.aborted || turn.finished || turn.pacing !== pacing) return;
-      this.allChunksSent(turn);
-    });
+    turn.stream.start(startAtMs);
   }
 
   private sendChunk(turn: Turn, chunkIndex: number): void {
     if (turn.finished) return;
     const { settings } = this.context;
-    const middle = Math.floor(turn.clip.chunkMessages.length / 2);
-    turn.nextChunk = chunkIndex + 1;
+    const chunks = turn.stream.clip.chunks;
+    const middle = Math.floor(chunks.length / 2);
     if (turn.fault === "close" && chunkIndex === middle) {
       this.finishTurn(turn, "closed");
       this.ws.close(1011, "injected fault: close mid-reply");
       return;
     }
-    if (turn.fault === "malformed" && chunkIndex === middle) {
-      this.sendRaw('{"event":"play_audio","audio":');
-    }
+    if (turn.fault === "malformed" && chunkIndex === middle) this.sendFrame('{"event":"play_audio","audio":');
     if (turn.fault === "drop-chunks" && chunkIndex > 0 && turn.random.next() * 100 < settings.faults.dropChunkPercent) {
       turn.chunksDropped++;
       return;
     }
-    const sentAtMs = this.sendRaw(turn.clip.chunkMessages[chunkIndex]!);
+    const sentAtMs = this.sendAll(this.bot.replyChunk(chunks[chunkIndex]!));
     turn.chunksSent++;
     turn.lastChunkSentMs = sentAtMs;
     if (turn.firstChunkSentMs === undefined) {
@@ -348,16 +292,17 @@ export class BotConnection {
   private sendMetrics(turn: Turn): void {
     const { timings } = turn;
     const value = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : round3(ms));
-    this.send({
-      event: "metrics",
-      turn: turn.index,
-      stt_ms: value(timings.stt),
-      queue_ms: value(timings.queue),
-      llm_ttft_ms: value(timings.llm),
-      tool_ms: value(timings.tool),
-      tts_ttfb_ms: value(timings.tts),
-      first_chunk_delay_ms: value((turn.firstChunkSentMs ?? turn.receivedAtMs) - turn.receivedAtMs),
-    });
+    this.sendAll(
+      this.bot.metrics({
+        turn: turn.index,
+        ...optional("stt_ms", value(timings.stt)),
+        ...optional("queue_ms", value(timings.queue)),
+        ...optional("llm_ttft_ms", value(timings.llm)),
+        ...optional("tool_ms", value(timings.tool)),
+        ...optional("tts_ttfb_ms", value(timings.tts)),
+        ...optional("first_chunk_delay_ms", value((turn.firstChunkSentMs ?? turn.receivedAtMs) - turn.receivedAtMs)),
+      }),
+    );
   }
 
   /** Every chunk is out: release the slot, say so if asked, and end the turn when its audio would end. */
@@ -366,15 +311,14 @@ export class BotConnection {
     turn.phase = "sent";
     turn.release?.();
     turn.release = undefined;
-    if (settings.doneEvent) this.send({ event: "response_done" });
+    if (settings.doneEvent) this.sendAll(this.bot.done());
     // A client plays in real time: after a faster-than-real-time reply it is still talking.
-    const playedSoFarMs = turn.clip.chunkDurationsMs.reduce((total, ms) => total + ms, 0);
     const firstMs = turn.firstChunkSentMs ?? monotonicNowMs();
     const pausedMs = turn.resumes.reduce((total, resume, index) => {
       const interruption = turn.interruptions[index];
       return interruption ? total + (resume.resume_sent_ms - interruption.stop_sent_ms) : total;
     }, 0);
-    const audibleUntilMs = Math.max(monotonicNowMs(), firstMs + playedSoFarMs + pausedMs);
+    const audibleUntilMs = Math.max(monotonicNowMs(), firstMs + turn.stream.clip.durationMs + pausedMs);
     this.scheduleAudibleEnd(turn, audibleUntilMs);
   }
 
@@ -390,7 +334,7 @@ export class BotConnection {
     if (turn.finished) return;
     turn.finished = true;
     turn.abort.abort();
-    turn.pacing?.abort();
+    turn.stream.pause();
     turn.cancelAudibleEnd?.();
     turn.release?.();
     if (this.turn === turn) this.turn = undefined;
@@ -420,9 +364,9 @@ export class BotConnection {
       last_chunk_sent_at: iso(turn.lastChunkSentMs),
       first_chunk_delay_ms: turn.firstChunkSentMs === undefined ? null : round3(turn.firstChunkSentMs - turn.receivedAtMs),
       configured_delay_ms: ms(turn.configuredDelayMs),
-      reply_clip: turn.clip.name,
-      reply_audio_ms: round3(turn.clip.durationMs),
-      chunks_total: turn.clip.chunkMessages.length,
+      reply_clip: turn.stream.clip.name,
+      reply_audio_ms: round3(turn.stream.clip.durationMs),
+      chunks_total: turn.stream.clip.chunks.length,
       chunks_sent: turn.chunksSent,
       chunks_dropped: turn.chunksDropped,
       interrupted: turn.interruptions.length > 0,
@@ -440,21 +384,20 @@ export class BotConnection {
     };
   }
 
-  /** Sends an event; returns the monotonic time read just before handing it to the socket. */
-  private send(event: ServerEvent): number {
-    return this.sendRaw(encodeServerEvent(event));
+  /** Sends frames in order; returns the monotonic time read just before the first went to the socket. */
+  private sendAll(frames: readonly WireFrame[]): number {
+    const nowMs = monotonicNowMs();
+    for (const frame of frames) this.sendFrame(frame);
+    return nowMs;
   }
 
-  /** Sends a text frame (a string, or its UTF-8 bytes prepared in advance); returns the send time. */
-  private sendRaw(text: string | Uint8Array): number {
-    const nowMs = monotonicNowMs();
-    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
-    return nowMs;
+  private sendFrame(frame: WireFrame): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    const { data, binary } = frameForSocket(frame);
+    this.ws.send(data, { binary });
   }
 }
 
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return data.map((part) => part.toString("utf8")).join("");
-  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
-  return data.toString("utf8");
+function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
 }

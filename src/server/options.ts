@@ -1,4 +1,5 @@
 import type { AudioLibrary } from "../audio/library.ts";
+import type { ProtocolAdapter } from "../protocols/adapter.ts";
 import type { WireFormat } from "../audio/wire-format.ts";
 import type { Distribution } from "./latency-model.ts";
 import { NO_FAULTS, type FaultOptions } from "./faults.ts";
@@ -11,6 +12,12 @@ export interface ServerOptions {
   port?: number;
   /** Seed for latencies, reply choice and faults. Default 1. */
   seed?: number;
+  /** The wire protocol: "speech-events" (default), "twilio", or an adapter object. */
+  protocol?: string | ProtocolAdapter;
+  /** Streaming protocols: the bot's VAD ends an utterance after this much silence. Default 500 ms. */
+  endpointingMs?: number;
+  /** Streaming protocols: a sound with less speech than this is noise (no barge-in, no turn). Default 400 ms. */
+  minSpeechMs?: number;
   /** Replaces the whole pipeline by one fixed delay from speech_end received to first chunk sent. */
   replyDelayMs?: number;
   sttMs?: Distribution;
@@ -29,7 +36,7 @@ export interface ServerOptions {
   replyFormat?: WireFormat;
   /** Rate of raw (headerless) PCM16 in speech_end. Default 16000. */
   inputSampleRateHz?: number;
-  /** An utterance with less speech than this is noise. Default 1000 ms. */
+  /** An utterance with less speech than this is noise. Default 1000 ms (streaming protocols: minSpeechMs). */
   noiseThresholdMs?: number;
   /** An utterance at least this long is a tool call. Default 2500 ms. */
   toolThresholdMs?: number;
@@ -64,6 +71,8 @@ export const SERVER_DEFAULTS = {
   replyFormat: { encoding: "pcm16", sampleRateHz: 16000 } as WireFormat,
   inputSampleRateHz: 16000,
   noiseThresholdMs: 1000,
+  endpointingMs: 500,
+  minSpeechMs: 400,
   toolThresholdMs: 2500,
   faults: NO_FAULTS,
   maxMessageBytes: 32 * 1024 * 1024,

@@ -10,6 +10,8 @@ import { sharedScheduler } from "../common/deadline-scheduler.ts";
 import { UsageError } from "../common/errors.ts";
 import { showControlCharacters } from "../common/printable.ts";
 import { VERSION } from "../version.ts";
+import type { ProtocolAdapter } from "../protocols/adapter.ts";
+import { resolveProtocol } from "../protocols/registry.ts";
 import { Capacity } from "./capacity.ts";
 import { BotConnection, type ConnectionSettings, type ServerContext } from "./connection.ts";
 import { handshakeDelayMs } from "./faults.ts";
@@ -31,7 +33,8 @@ export interface RunningServer {
 export const WS_PATH = "/ws";
 
 /**
- * Starts the reference voice bot: the seed protocol over `ws://HOST:PORT/ws`, a simulated
+ * Starts the reference voice bot: its protocol (speech-events by default, or twilio) over
+ * `ws://HOST:PORT/ws`, a simulated
  * STT -> LLM -> TTS pipeline with configurable latency, real speech replies, barge-in and resume,
  * optional fault injection, and a turn log with the server's own timestamps. `GET /health`
  * answers JSON.
@@ -45,9 +48,10 @@ export const WS_PATH = "/ws";
  * ```
  */
 export async function serve(options: ServerOptions = {}): Promise<RunningServer> {
-  const settings = resolveSettings(options);
+  const protocol = resolveProtocol(options.protocol);
+  const settings = resolveSettings(options, protocol);
   const host = options.host ?? SERVER_DEFAULTS.host;
-  const replyFormat = options.replyFormat ?? SERVER_DEFAULTS.replyFormat;
+  const replyFormat = protocol.replyFormat(options.replyFormat ?? SERVER_DEFAULTS.replyFormat);
   const formatProblem = wireFormatProblem(replyFormat);
   if (formatProblem) throw new UsageError(`reply format: ${formatProblem}`);
   const library = options.replyAudio ?? (await loadAudioLibrary(bundledFixturesDir()));
@@ -83,7 +87,8 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   });
 
   const onConnection = (ws: WebSocket, connectionIndex: number): void => {
-    const connection = new BotConnection(ws, context, connectionIndex, randomUUID());
+    const bot = protocol.bot({ inputSampleRateHz: options.inputSampleRateHz ?? SERVER_DEFAULTS.inputSampleRateHz });
+    const connection = new BotConnection(ws, context, connectionIndex, randomUUID(), bot);
     connections.add(connection);
     ws.on("message", (data, isBinary) => connection.handleMessage(data, isBinary, monotonicNowMs()));
     ws.on("close", () => {
@@ -200,11 +205,17 @@ async function waitForClients(wss: WebSocketServer): Promise<void> {
   while (wss.clients.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-function resolveSettings(options: ServerOptions): ConnectionSettings {
+function resolveSettings(options: ServerOptions, protocol: ProtocolAdapter): ConnectionSettings {
   const chunkMs = options.chunkMs ?? SERVER_DEFAULTS.chunkMs;
   const pace = options.pace ?? SERVER_DEFAULTS.pace;
   if (!(chunkMs > 0)) throw new UsageError(`chunk length must be above 0 ms (got ${chunkMs})`);
   if (!(pace > 0)) throw new UsageError(`pace must be above 0 (got ${pace})`);
+  const endpointing =
+    protocol.transport === "stream"
+      ? { endpointingMs: options.endpointingMs ?? SERVER_DEFAULTS.endpointingMs, minSpeechMs: options.minSpeechMs ?? SERVER_DEFAULTS.minSpeechMs }
+      : undefined;
+  if (endpointing && !(endpointing.endpointingMs > 0)) throw new UsageError(`--endpointing-ms must be above 0 (got ${endpointing.endpointingMs})`);
+  if (endpointing && !(endpointing.minSpeechMs > 0)) throw new UsageError(`--min-speech-ms must be above 0 (got ${endpointing.minSpeechMs})`);
   return {
     seed: options.seed ?? SERVER_DEFAULTS.seed,
     replyDelayMs: options.replyDelayMs,
@@ -214,8 +225,8 @@ function resolveSettings(options: ServerOptions): ConnectionSettings {
     toolMs: options.toolMs ?? SERVER_DEFAULTS.toolMs,
     chunkMs,
     pace,
-    inputSampleRateHz: options.inputSampleRateHz ?? SERVER_DEFAULTS.inputSampleRateHz,
-    noiseThresholdMs: options.noiseThresholdMs ?? SERVER_DEFAULTS.noiseThresholdMs,
+    noiseThresholdMs: options.noiseThresholdMs ?? (endpointing ? endpointing.minSpeechMs : SERVER_DEFAULTS.noiseThresholdMs),
+    endpointing,
     toolThresholdMs: options.toolThresholdMs ?? SERVER_DEFAULTS.toolThresholdMs,
     doneEvent: options.doneEvent ?? false,
     metricsEvents: options.metricsEvents ?? false,

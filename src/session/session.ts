@@ -1,12 +1,11 @@
 import { Buffer } from "node:buffer";
 import type WebSocket from "ws";
-import type { AudioAsset } from "../audio/asset.ts";
 import type { WireFormat } from "../audio/wire-format.ts";
-import { monotonicNowMs } from "../common/clock.ts";
+import { monotonicNowMs, type MonotonicClock } from "../common/clock.ts";
 import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
-import { TurnFailure } from "../metrics/outcomes.ts";
-import type { ClientProtocolAdapter, SessionEvent, SessionEventBody } from "../protocol/client-adapter.ts";
+import { frameForSocket, type CallerSide, type ProtocolAdapter, type SessionEvent, type SessionEventBody, type WireFrame } from "../protocols/adapter.ts";
 import type { OpenedSocket } from "./socket.ts";
+import { createVoice, type Voice, type VoiceTiming } from "./voice.ts";
 import { stampWrites, type WriteStamp } from "./write-stamp.ts";
 
 /**
@@ -21,12 +20,6 @@ export interface SendMarks {
   readonly sentMs: number;
 }
 
-/** A session event and its position in the session's event log. */
-export interface LoggedEvent {
-  readonly event: SessionEvent;
-  readonly cursor: number;
-}
-
 /** Bounds on one send. */
 export interface SendOptions {
   /**
@@ -39,31 +32,76 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Why a session operation failed; the turn API turns it into the turn's outcome. */
+export type SessionFailureReason = "closed" | "write_timeout" | "cancelled";
+
+/**
+ * A session operation that could not complete: the connection closed (code and reason kept), a
+ * write missed its deadline, or the run was stopped.
+ */
+export class SessionError extends Error {
+  override readonly name = "SessionError";
+  constructor(
+    readonly reason: SessionFailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A session event and its position in the session's event log. */
+export interface LoggedEvent {
+  readonly event: SessionEvent;
+  readonly cursor: number;
+}
+
 interface Waiter {
   readonly predicate: (event: SessionEvent) => boolean;
   readonly resolve: (logged: LoggedEvent | undefined) => void;
-  readonly reject: (error: TurnFailure) => void;
+  readonly reject: (error: SessionError) => void;
   cancelDeadline: () => void;
 }
 
+/** What a session is built from. */
+export interface SessionOptions {
+  readonly protocol: ProtocolAdapter;
+  /** The protocol's caller side for this connection. */
+  readonly caller: CallerSide;
+  /** The caller's audio on the wire (the protocol's, resolved). */
+  readonly wireFormat: WireFormat;
+  readonly scheduler?: DeadlineScheduler;
+  readonly clock?: MonotonicClock;
+  /** Where the voice reports how late its frames left. */
+  readonly timing?: VoiceTiming;
+}
+
 /**
- * One caller on one connection: sends frames, and logs every server frame as a timestamped event
- * (the time is read first thing in the socket's message callback). Scenarios wait on the log; all
- * measurements are differences of logged times, never of when an `await` happened to resume.
+ * One caller on one connection: sends frames, and logs every frame from the bot as a timestamped
+ * event (the time is read first thing in the socket's message callback). Scenarios wait on the
+ * log; all measurements are differences of logged times, never of when an `await` happened to
+ * resume. The session also plays what a real client of the protocol must: it answers the bot's
+ * marks once the audio before them has played on its simulated player (Twilio), and its
+ * {@link Voice} speaks (whole utterances, or a real-time stream for the whole call).
  *
  * @example
  * ```ts
  * import { Session } from "./session.ts";
  * import { openSocket } from "./socket.ts";
- * import { speechEventsAdapter } from "../protocol/speech-events-client.ts";
+ * import { speechEvents } from "../protocols/speech-events/protocol.ts";
+ * const format = { encoding: "pcm16" as const, sampleRateHz: 16000, frameMs: 20 };
  * const socket = await openSocket({ url: "ws://127.0.0.1:8000/ws", connectTimeoutMs: 5000 });
- * const session = new Session(socket, speechEventsAdapter({ encoding: "pcm16", sampleRateHz: 16000 }), { encoding: "pcm16", sampleRateHz: 16000 });
+ * const caller = speechEvents.caller({ wireFormat: format, replyFormat: format, parameters: {}, connectionKey: "0" });
+ * const session = new Session(socket, { protocol: speechEvents, caller, wireFormat: format });
+ * session.start();
  * await session.close();
  * ```
  */
 export class Session {
   readonly connectMs: number;
   readonly openedAtMs: number;
+  readonly protocol: ProtocolAdapter;
+  readonly wireFormat: WireFormat;
+  readonly voice: Voice;
   sessionId: string | undefined;
   /** Set once the server has sent an explicit end-of-response event on this connection. */
   sawDoneEvent = false;
@@ -74,22 +112,32 @@ export class Session {
   private readonly waiters = new Set<Waiter>();
   private readonly ws: WebSocket;
   private readonly writes: WriteStamp;
+  private readonly caller: CallerSide;
+  private readonly scheduler: DeadlineScheduler;
+  private readonly clock: MonotonicClock;
+  /** When the simulated player will have played all the reply audio received so far. */
+  private playbackEndMs = 0;
+  /** Marks waiting for the audio before them to play: how to answer each now, and how to forget it. */
+  private readonly pendingMarks = new Map<number, { readonly answer: () => void; cancel: () => void }>();
+  private markCount = 0;
 
-  constructor(
-    socket: OpenedSocket,
-    private readonly adapter: ClientProtocolAdapter,
-    readonly wireFormat: WireFormat,
-    private readonly scheduler: DeadlineScheduler = callerScheduler,
-  ) {
+  constructor(socket: OpenedSocket, options: SessionOptions) {
     this.ws = socket.ws;
+    this.protocol = options.protocol;
+    this.caller = options.caller;
+    this.wireFormat = options.wireFormat;
+    this.scheduler = options.scheduler ?? callerScheduler;
+    this.clock = options.clock ?? monotonicNowMs;
     this.writes = stampWrites(socket.ws);
+    this.sessionId = options.caller.sessionId;
     this.connectMs = socket.openedAtMs - socket.connectStartMs;
     this.openedAtMs = socket.openedAtMs;
+    this.voice = createVoice(this, { transport: options.protocol.transport, caller: options.caller, wireFormat: options.wireFormat, scheduler: this.scheduler, clock: this.clock, ...(options.timing ? { timing: options.timing } : {}) });
     const receive = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean, atMs: number): void => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
       let bodies: SessionEventBody[];
       try {
-        bodies = this.adapter.decode(bytes, isBinary);
+        bodies = this.caller.decode(bytes, isBinary);
       } catch (error) {
         bodies = [{ kind: "protocol_error", message: `undecodable frame (${error instanceof Error ? error.message : String(error)})` }];
       }
@@ -97,10 +145,10 @@ export class Session {
     };
     // Synchronously: stop the socket's early buffer, listen, then replay what it caught.
     const early = socket.takeEarlyMessages();
-    this.ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => receive(data, isBinary, monotonicNowMs()));
+    this.ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => receive(data, isBinary, this.clock()));
     for (const message of early) receive(message.data, message.isBinary, message.atMs);
     this.ws.on("error", (error: Error & { code?: string }) => {
-      const atMs = monotonicNowMs();
+      const atMs = this.clock();
       const message =
         error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH"
           ? "the server sent a message larger than the size cap"
@@ -108,11 +156,18 @@ export class Session {
       this.push({ kind: "protocol_error", message, atMs });
     });
     this.ws.on("close", (code: number, reason: Buffer) => {
-      const atMs = monotonicNowMs();
+      const atMs = this.clock();
       const event = { kind: "closed" as const, code, reason: reason.toString("utf8"), atMs };
       this.closedEvent = event;
+      this.voice.stop();
       this.push(event);
     });
+  }
+
+  /** Sends the protocol's opening frames (Twilio's connected and start) and starts the voice. */
+  start(): void {
+    for (const frame of this.caller.opening()) this.sendNow(frame);
+    this.voice.start();
   }
 
   /** The cursor the next event will get. */
@@ -123,6 +178,11 @@ export class Session {
   /** True once the connection has closed (for any reason). */
   get isClosed(): boolean {
     return this.closedEvent !== undefined || this.ws.readyState >= this.ws.CLOSING;
+  }
+
+  /** Bytes handed to ws that the socket has not yet written (a bot that stopped reading makes this grow). */
+  get unsentBytes(): number {
+    return this.ws.bufferedAmount;
   }
 
   /** Events logged at or after `cursor`, oldest first. */
@@ -140,8 +200,8 @@ export class Session {
 
   /**
    * The first event at or after `fromCursor` matching `predicate`; undefined if `deadlineMs`
-   * passes first. Rejects with closed_by_server if the connection closes first (unless the
-   * predicate accepts the "closed" event itself).
+   * passes first. Rejects with a SessionError ("closed") if the connection closes first (unless
+   * the predicate accepts the "closed" event itself).
    */
   waitFor(predicate: (event: SessionEvent) => boolean, fromCursor: number, deadlineMs: number): Promise<LoggedEvent | undefined> {
     const logged = this.eventsSince(fromCursor);
@@ -160,25 +220,27 @@ export class Session {
     });
   }
 
-  /** Sends speech_start; resolves with the send marks. */
-  speechStart(options: SendOptions = {}): Promise<SendMarks> {
-    return this.send(this.adapter.speechStart(), options);
-  }
-
-  /** Sends speech_end carrying `asset` in the session's wire format. */
-  speechEnd(asset: AudioAsset, intent: string | undefined, options: SendOptions = {}): Promise<SendMarks> {
-    return this.send(this.adapter.speechEnd(asset, this.wireFormat, intent), options);
+  /**
+   * Sends one frame now, without waiting for the socket: the time it was handed to the socket.
+   * For the frames of a real-time stream, whose backlog the voice watches instead.
+   */
+  sendNow(frame: WireFrame): number {
+    if (this.isClosed) return this.clock();
+    const { data, binary } = frameForSocket(frame);
+    this.writes.reset();
+    this.ws.send(data, { binary });
+    return this.writes.lastWriteMs() ?? this.clock();
   }
 
   /**
-   * Sends one text frame; resolves once ws has handed it to the operating system. Rejects with
-   * closed_by_server if it could not be sent, write_timeout past `options.deadlineMs`, and
-   * cancelled when `options.signal` aborts.
+   * Sends one frame; resolves once ws has handed it to the operating system. Rejects with a
+   * SessionError: "closed" if it could not be sent, "write_timeout" past `options.deadlineMs`, and
+   * "cancelled" when `options.signal` aborts.
    */
-  send(frame: string, options: SendOptions = {}): Promise<SendMarks> {
+  send(frame: WireFrame, options: SendOptions = {}): Promise<SendMarks> {
     return new Promise((resolve, reject) => {
       if (this.isClosed) {
-        reject(this.closedEvent ? closedFailure(this.closedEvent) : new TurnFailure("closed_by_server", "the connection is closed"));
+        reject(this.closedEvent ? closedFailure(this.closedEvent) : new SessionError("closed", "the connection is closed"));
         return;
       }
       if (options.signal?.aborted) {
@@ -188,7 +250,7 @@ export class Session {
       let settled = false;
       let cancelDeadline = (): void => {};
       const onAbort = (): void => finish(cancelledFailure());
-      const finish = (failure?: TurnFailure): void => {
+      const finish = (failure?: SessionError): void => {
         if (settled) return;
         settled = true;
         cancelDeadline();
@@ -196,18 +258,19 @@ export class Session {
         if (failure) reject(failure);
         else resolve({ calledMs, sentMs });
       };
+      const { data, binary } = frameForSocket(frame);
       this.writes.reset();
-      const calledMs = monotonicNowMs();
+      const calledMs = this.clock();
       let sentMs = calledMs;
-      this.ws.send(frame, (error) => finish(error ? new TurnFailure("closed_by_server", `send failed: ${error.message}`) : undefined));
-      sentMs = this.writes.lastWriteMs() ?? monotonicNowMs();
+      this.ws.send(data, { binary }, (error) => finish(error ? new SessionError("closed", `send failed: ${error.message}`) : undefined));
+      sentMs = this.writes.lastWriteMs() ?? this.clock();
       if (settled) return;
       if (options.deadlineMs !== undefined) {
         const deadlineMs = options.deadlineMs;
         cancelDeadline = this.scheduler.at(deadlineMs, () => {
           if (settled) return;
           const seconds = ((deadlineMs - calledMs) / 1000).toFixed(1);
-          finish(new TurnFailure("write_timeout", `the bot stopped reading: a ${frame.length}-byte frame could not be written within ${seconds} s`));
+          finish(new SessionError("write_timeout", `the bot stopped reading: a ${data.length}-byte frame could not be written within ${seconds} s`));
           this.ws.terminate();
         });
       }
@@ -215,13 +278,21 @@ export class Session {
     });
   }
 
+  /** Drops the connection at once (a write that can never complete leaves it unusable). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
   /**
-   * Closes the connection (1000) and waits for it to finish closing (at most 2 s, then drops it).
-   * A connection with unsent data (a bot that stopped reading) is dropped at once: its close frame
+   * Hangs up: stops the voice, sends the protocol's closing frames (Twilio's stop), closes the
+   * connection (1000) and waits for it to finish closing (at most 2 s, then drops it). A
+   * connection with unsent data (a bot that stopped reading) is dropped at once: its close frame
    * would queue behind that data and never arrive.
    */
   close(): Promise<void> {
+    this.voice.stop();
     if (this.closedEvent) return Promise.resolve();
+    if (this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount === 0) for (const frame of this.caller.closing()) this.sendNow(frame);
     if (this.ws.bufferedAmount > 0) this.ws.terminate();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -237,8 +308,29 @@ export class Session {
   }
 
   private push(event: SessionEvent): void {
-    if (event.kind === "connected") this.sessionId = event.sessionId;
-    if (event.kind === "done") this.sawDoneEvent = true;
+    switch (event.kind) {
+      case "connected":
+        this.sessionId = event.sessionId;
+        break;
+      case "done":
+        this.sawDoneEvent = true;
+        break;
+      case "audio":
+        this.playbackEndMs = Math.max(event.atMs, this.playbackEndMs) + (event.durationMs ?? 0);
+        break;
+      case "mark":
+        this.answerMarkWhenPlayed(event.name, event.atMs);
+        break;
+      case "stop":
+        // The caller's player drops what it had queued: every pending mark is answered now.
+        this.playbackEndMs = event.atMs;
+        for (const mark of [...this.pendingMarks.values()]) mark.answer();
+        break;
+      case "closed":
+        for (const mark of this.pendingMarks.values()) mark.cancel();
+        this.pendingMarks.clear();
+        break;
+    }
     this.log.push(event);
     const cursor = this.cursor - 1;
     for (const waiter of [...this.waiters]) {
@@ -253,12 +345,28 @@ export class Session {
       }
     }
   }
+
+  /** Answers a mark once the audio received before it has played, as the protocol's real client does. */
+  private answerMarkWhenPlayed(name: string, atMs: number): void {
+    const key = this.markCount++;
+    const mark = {
+      answer: (): void => {
+        if (!this.pendingMarks.delete(key)) return;
+        mark.cancel();
+        const frame = this.caller.markPlayed(name);
+        if (frame !== undefined) this.sendNow(frame);
+      },
+      cancel: (): void => {},
+    };
+    this.pendingMarks.set(key, mark);
+    mark.cancel = this.scheduler.at(Math.max(atMs, this.playbackEndMs), mark.answer);
+  }
 }
 
-function cancelledFailure(): TurnFailure {
-  return new TurnFailure("cancelled", "the run was interrupted before this turn finished");
+function cancelledFailure(): SessionError {
+  return new SessionError("cancelled", "the run was interrupted before this turn finished");
 }
 
-function closedFailure(event: SessionEvent & { kind: "closed" }): TurnFailure {
-  return new TurnFailure("closed_by_server", `connection closed by the server (code ${event.code}${event.reason ? `: ${event.reason}` : ""})`);
+function closedFailure(event: SessionEvent & { kind: "closed" }): SessionError {
+  return new SessionError("closed", `connection closed by the server (code ${event.code}${event.reason ? `: ${event.reason}` : ""})`);
 }

@@ -71,8 +71,8 @@ describe("config file", () => {
       const fromFile = await runCli(["run"], { cwd });
       assert.equal(fromFile.code, 1, fromFile.stderr);
       assert.match(fromFile.stdout, /Total Requests: {6}2/);
-      const summary = JSON.parse(await readFile(join(cwd, "out", "from-config", "summary.json"), "utf8")) as { config: { timeoutsS: { simple: number }; thresholds: string[] } };
-      assert.equal(summary.config.timeoutsS.simple, 20);
+      const summary = JSON.parse(await readFile(join(cwd, "out", "from-config", "summary.json"), "utf8")) as { config: { timeoutsS: { simple_query: number }; thresholds: string[] } };
+      assert.equal(summary.config.timeoutsS.simple_query, 20);
       assert.deepEqual(summary.config.thresholds, ["ttft.max<1"]);
       const overridden = await runCli(["run", "--concurrency", "1", "--no-export", "--threshold", "ttft.max<60000"], { cwd });
       assert.equal(overridden.code, 0, overridden.stdout);

@@ -28,7 +28,7 @@ describe("terminal sanitising", () => {
 
 describe("scenario mix", () => {
   test("picks follow the weights", () => {
-    const mix = scenarioMix({ simple: 0.6, tools: 0.2, interruptions: 0.1, falseAlarms: 0.1 });
+    const mix = scenarioMix({ simple_query: 0.6, tool_call: 0.2, interruption: 0.1, false_alarm: 0.1 });
     const random = createRandom(1);
     const counts: Record<string, number> = {};
     for (let i = 0; i < 20000; i++) {
@@ -40,11 +40,12 @@ describe("scenario mix", () => {
     assert.ok(Math.abs(counts.interruption! / 20000 - 0.1) < 0.015);
     assert.ok(Math.abs(counts.false_alarm! / 20000 - 0.1) < 0.015);
   });
-  test("weights need not sum to 1; zero weights are never picked; all zero is a usage error", () => {
-    const mix = scenarioMix({ simple: 3, tools: 0, interruptions: 1, falseAlarms: 0 });
+  test("weights need not sum to 1; zero weights are never picked; all zero, a negative weight or an unknown name is a usage error", () => {
+    const mix = scenarioMix({ simple_query: 3, tool_call: 0, interruption: 1, false_alarm: 0 });
     assert.deepEqual(mix.map((entry) => entry.scenario.name), ["simple_query", "interruption"]);
-    assert.throws(() => scenarioMix({ simple: 0, tools: 0, interruptions: 0, falseAlarms: 0 }), UsageError);
-    assert.throws(() => scenarioMix({ simple: -1, tools: 0, interruptions: 0, falseAlarms: 0 }), UsageError);
+    assert.throws(() => scenarioMix({ simple_query: 0, tool_call: 0, interruption: 0, false_alarm: 0 }), UsageError);
+    assert.throws(() => scenarioMix({ simple_query: -1, tool_call: 0, interruption: 0, false_alarm: 0 }), UsageError);
+    assert.throws(() => scenarioMix({ simple: 1 }), /"simple", which is not a scenario/);
   });
 });
 

@@ -47,7 +47,8 @@ async function botThatStopsReading(): Promise<{ url: string; close(): Promise<vo
 const flood = defineScenario({
   name: "flood",
   description: "writes until the socket is full",
-  timeout: { ms: 1500 },
+  roles: [],
+  timeoutS: 1.5,
   async run(turn) {
     const frame = "x".repeat(1 << 20);
     for (let sent = 0; sent < 64; sent++) await turn.send(frame);
@@ -73,7 +74,7 @@ describe("1. every write has a deadline", () => {
     const bot = await botThatStopsReading();
     try {
       const controller = new AbortController();
-      const stuck = defineScenario({ ...flood, name: "stuck", timeout: { ms: 60_000 } });
+      const stuck = defineScenario({ ...flood, name: "stuck", timeoutS: 60 });
       const running = run({ server: bot.url, concurrency: 2, requests: 5, seed: 1, weights: NONE, scenarios: [{ scenario: stuck, weight: 1 }], audioLibrary: quickLibrary(), signal: controller.signal });
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const abortedMs = performance.now();

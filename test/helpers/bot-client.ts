@@ -4,7 +4,7 @@
  */
 import WebSocket from "ws";
 import { readFileSync } from "node:fs";
-import { toBase64 } from "../../src/protocol/base64.ts";
+import { toBase64 } from "../../src/protocols/base64.ts";
 import { AudioAsset } from "../../src/audio/asset.ts";
 import { createLibrary, type AudioLibrary } from "../../src/audio/library.ts";
 import { createClip } from "../../src/audio/pcm.ts";

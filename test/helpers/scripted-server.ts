@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
-import { toBase64 } from "../../src/protocol/base64.ts";
+import { toBase64 } from "../../src/protocols/base64.ts";
 
 export interface ScriptedConnection {
   readonly ws: WebSocket;

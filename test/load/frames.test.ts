@@ -6,7 +6,7 @@ import { createClip } from "../../src/audio/pcm.ts";
 import { decodeWav } from "../../src/audio/wav-decode.ts";
 import { monotonicNowMs } from "../../src/common/clock.ts";
 import { run } from "../../src/load/runner.ts";
-import { fromBase64 } from "../../src/protocol/base64.ts";
+import { fromBase64 } from "../../src/protocols/base64.ts";
 import { defineScenario } from "../../src/scenarios/define.ts";
 import { scriptedServer } from "../helpers/scripted-server.ts";
 import { tone } from "../helpers/test-audio.ts";
@@ -29,7 +29,8 @@ async function speakWith(frameMs: number | undefined) {
   const framedQuery = defineScenario({
     name: "framed_query",
     description: "the simple query, keeping the caller's send stamps",
-    timeout: "simple",
+    roles: ["query"],
+    timeoutS: 30,
     async run(turn) {
       const utterance = await turn.speak(turn.pick("query"));
       callerGapsMs.push(utterance.speechEndMs - utterance.speechStartMs);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { serve, type RunningServer } from "../../src/server/server.ts";
-import { fromBase64 } from "../../src/protocol/base64.ts";
+import { fromBase64 } from "../../src/protocols/base64.ts";
 import { BotClient, fixture, sleep } from "../helpers/bot-client.ts";
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {

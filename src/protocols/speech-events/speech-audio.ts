@@ -1,8 +1,8 @@
-import { AudioError } from "../audio/audio-error.ts";
-import { createClip, type PcmClip } from "../audio/pcm.ts";
-import { decodeWav } from "../audio/wav-decode.ts";
-import { decodeWireAudio } from "../audio/wire-format.ts";
-import { fromBase64 } from "../protocol/base64.ts";
+import { AudioError } from "../../audio/audio-error.ts";
+import { createClip, type PcmClip } from "../../audio/pcm.ts";
+import { decodeWav } from "../../audio/wav-decode.ts";
+import { decodeWireAudio } from "../../audio/wire-format.ts";
+import { fromBase64 } from "../base64.ts";
 
 /**
  * Decodes the audio of a `speech_end`: base64 of a WAV file (any format voxbench decodes), or of
@@ -10,7 +10,7 @@ import { fromBase64 } from "../protocol/base64.ts";
  *
  * @example
  * ```ts
- * import { decodeSpeechAudio } from "./audio-payload.ts";
+ * import { decodeSpeechAudio } from "./speech-audio.ts";
  * console.log(decodeSpeechAudio("AAAAAA==", 16000)); // { ok: true, clip: { samples: Int16Array [0, 0], sampleRateHz: 16000 } }
  * ```
  */

@@ -1,16 +1,19 @@
 /**
  * The codec of voxbench's default wire protocol, "speech-events" (the seed server's protocol):
  * JSON text frames, whole utterances as base64 WAV in `speech_end`, reply audio as base64 chunks in
- * `play_audio`. The client adapter and the reference server both use this one file, so the two
+ * `play_audio`. The caller side (caller.ts) and the reference bot's side (bot.ts) both use this one file, so the two
  * can never drift apart.
  *
  * @example
  * ```ts
- * import { decodeServerEvent, encodeClientMessage } from "./speech-events.ts";
+ * import { decodeServerEvent, encodeClientMessage } from "./codec.ts";
  * console.log(encodeClientMessage({ type: "speech_start" })); // '{"type":"speech_start"}'
  * console.log(decodeServerEvent('{"event":"playback_resume"}')); // { ok: true, value: { event: "playback_resume" } }
  * ```
  */
+import { fail, parseJsonObject, type Decoded } from "../json.ts";
+
+export type { Decoded } from "../json.ts";
 
 /** Messages a caller sends. */
 export type ClientMessage =
@@ -63,24 +66,6 @@ export const SERVER_EVENT_NAMES = [
   "error",
 ] as const;
 
-/** A decode result: the value, or a one-line reason. */
-export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
-
-function fail<T>(reason: string): Decoded<T> {
-  return { ok: false, reason };
-}
-
-function parseObject(text: string): Decoded<Record<string, unknown>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return fail("malformed JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return fail("message is not a JSON object");
-  return { ok: true, value: parsed as Record<string, unknown> };
-}
-
 /** Serialises a client message. */
 export function encodeClientMessage(message: ClientMessage): string {
   return JSON.stringify(message);
@@ -93,7 +78,7 @@ export function encodeServerEvent(event: ServerEvent): string {
 
 /** Parses and validates a client message (server side). */
 export function decodeClientMessage(text: string): Decoded<ClientMessage> {
-  const parsed = parseObject(text);
+  const parsed = parseJsonObject(text);
   if (!parsed.ok) return parsed;
   const message = parsed.value;
   switch (message.type) {
@@ -118,9 +103,12 @@ export function decodeClientMessage(text: string): Decoded<ClientMessage> {
 
 /** Parses and validates a server event (client side). Unknown event names are reported, not thrown. */
 export function decodeServerEvent(text: string): Decoded<ServerEvent> {
-  const parsed = parseObject(text);
-  if (!parsed.ok) return parsed;
-  const event = parsed.value;
+  const parsed = parseJsonObject(text);
+  return parsed.ok ? serverEventFrom(parsed.value) : parsed;
+}
+
+/** Validates a parsed server event. */
+export function serverEventFrom(event: Readonly<Record<string, unknown>>): Decoded<ServerEvent> {
   switch (event.event) {
     case "connected":
       return { ok: true, value: { event: "connected", session_id: String(event.session_id ?? "") } };

@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import type { CallerOptions, CallerSide, SessionEventBody } from "../adapter.ts";
+import { toBase64 } from "../base64.ts";
+import { otherProtocolHint } from "../hints.ts";
+import { frameText, parseJsonObject } from "../json.ts";
+import { base64AudioEvent } from "../reply-audio.ts";
+import { botMessageFrom, encodeCallerMark, encodeConnected, encodeMedia, encodeStart, encodeStop, type CallIdentity } from "./codec.ts";
+
+/** Twilio-shaped identifiers ("MZ" and 32 hex digits...), derived from the connection's key so a seeded run repeats them. */
+export function callIdentity(connectionKey: string): CallIdentity {
+  const hex = (prefix: string): string => prefix + createHash("sha256").update(`${prefix}:${connectionKey}`).digest("hex").slice(0, 32);
+  return { streamSid: hex("MZ"), callSid: hex("CA"), accountSid: hex("AC") };
+}
+
+/**
+ * The caller side of Twilio Media Streams: voxbench plays Twilio. On open it sends `connected` and
+ * `start` (with `customParameters` from --param); then a `media` message per microphone frame for
+ * the whole call (chunk and timestamp counting from the stream's start, numbers as strings, as
+ * Twilio does); `mark` answers when the bot's audio before a mark has played; `stop` at hang-up. The
+ * bot's `media` is reply audio (mu-law 8 kHz), its `clear` the bot stopping (barge-in).
+ *
+ * @example
+ * ```ts
+ * import { twilioCaller } from "./caller.ts";
+ * const caller = twilioCaller({ wireFormat: { encoding: "mulaw", sampleRateHz: 8000, frameMs: 20 }, replyFormat: { encoding: "mulaw", sampleRateHz: 8000 }, parameters: { tenant: "a" }, connectionKey: "run:0:0" });
+ * console.log(caller.opening().map((frame) => JSON.parse(String(frame)).event)); // ["connected", "start"]
+ * ```
+ */
+export function twilioCaller(options: CallerOptions): CallerSide {
+  const identity = callIdentity(options.connectionKey);
+  const frameMs = options.wireFormat.frameMs ?? 20;
+  let sequenceNumber = 0;
+  let chunks = 0;
+  let lastAudio: Uint8Array | undefined;
+  let lastPayload = "";
+  return {
+    sessionId: identity.streamSid,
+    opening: () => [encodeConnected(), encodeStart(identity, ++sequenceNumber, options.parameters)],
+    utterancePlan: () => {
+      throw new Error("Twilio Media Streams streams audio frames, not whole utterances");
+    },
+    audioFrame(audio) {
+      // Silence is the same buffer frame after frame: encoded once.
+      if (audio !== lastAudio) {
+        lastAudio = audio;
+        lastPayload = toBase64(audio);
+      }
+      const chunk = ++chunks;
+      return encodeMedia({ streamSid: identity.streamSid, sequenceNumber: ++sequenceNumber, chunk, timestampMs: (chunk - 1) * frameMs, payload: lastPayload });
+    },
+    decode(data, isBinary): SessionEventBody[] {
+      if (isBinary) return [{ kind: "protocol_error", message: "binary frame: Twilio Media Streams messages are JSON text" }];
+      const text = frameText(data);
+      const parsed = parseJsonObject(text);
+      if (!parsed.ok) return [{ kind: "protocol_error", message: `${parsed.reason}: ${text.slice(0, 80)}` }];
+      const decoded = botMessageFrom(parsed.value);
+      if (!decoded.ok) {
+        const hint = otherProtocolHint(parsed.value, "twilio");
+        if (hint) return [{ kind: "protocol_error", message: hint }];
+        if (decoded.reason.startsWith("unknown event")) return [{ kind: "unknown", name: String(parsed.value.event) }];
+        return [{ kind: "protocol_error", message: `${decoded.reason}: ${text.slice(0, 80)}` }];
+      }
+      const message = decoded.value;
+      if (message.streamSid !== identity.streamSid) {
+        return [{ kind: "protocol_error", message: `${message.event} for another stream (streamSid ${message.streamSid.slice(0, 40)}, this call's is ${identity.streamSid})` }];
+      }
+      switch (message.event) {
+        case "media":
+          return [base64AudioEvent(message.payload, options.replyFormat, "media")];
+        case "mark":
+          return [{ kind: "mark", name: message.name }];
+        case "clear":
+          return [{ kind: "stop", message: "clear" }];
+      }
+    },
+    markPlayed: (name) => encodeCallerMark(identity.streamSid, ++sequenceNumber, name),
+    closing: () => [encodeStop(identity, ++sequenceNumber)],
+  };
+}
