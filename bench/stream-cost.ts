@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { option, ROOT, startServerProcess } from "./support.ts";
+import { health as botHealthOf, option, ROOT, startServerProcess } from "./support.ts";
 
 const counts = option("--counts", "100,500").split(",").map(Number);
 const requests = option("--requests", "2");
@@ -40,6 +40,7 @@ for (const concurrency of counts) {
   const [command, prefix] = runtime === "deno" ? [join(ROOT, "node_modules/deno/deno"), ["run", "-A", "--v8-flags=--max-semi-space-size=1", cli]] : [process.execPath, ["--import", "tsx", cli]];
   const callers = spawn(command, [...prefix, ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const code = await exited(callers);
+  const botHealth = await botHealthOf(bot.port);
   await bot.stop();
   const summary = JSON.parse(await readFile(join(dir, "stream", "summary.json"), "utf8")) as Summary;
   const { health } = summary;
@@ -52,6 +53,7 @@ for (const concurrency of counts) {
       `loop lag p99 ${health.eventLoopLagMs?.p99.toFixed(1)} ms`,
       `CPU ${((health.cpuSeconds / frames) * 1000 * 1000).toFixed(0)} ms per 1,000 frames (${health.cpuSeconds.toFixed(1)} s)`,
       `peak RSS ${(health.peakRssBytes / 1048576).toFixed(0)} MiB`,
+      `bot CPU ${botHealth.cpu_seconds!.toFixed(1)} s`,
       health.valid ? "valid" : `INVALID (${health.reasons.join("; ")})`,
     ].join(" | "),
   );

@@ -218,6 +218,7 @@ interface QueuedUtterance {
 class StreamVoice implements Voice {
   private readonly frameMs: number;
   private readonly format: WireFormat & { readonly frameMs: number };
+  private readonly silence: Uint8Array;
   private readonly queue: QueuedUtterance[] = [];
   private startMs = 0;
   private frameIndex = 0;
@@ -232,6 +233,7 @@ class StreamVoice implements Voice {
   ) {
     this.frameMs = options.wireFormat.frameMs ?? 20;
     this.format = { ...options.wireFormat, frameMs: this.frameMs };
+    this.silence = silentFrame(this.format);
   }
 
   start(): void {
@@ -283,7 +285,7 @@ class StreamVoice implements Voice {
     const isEnd = utterance !== undefined && index === utterance.clip.endFrame;
     const cursor = this.session.cursor;
     const calledMs = this.options.clock();
-    const sentMs = this.session.sendNow(this.options.caller.audioFrame(utterance ? utterance.clip.frames[index]! : silentFrame(this.format)));
+    const sentMs = this.session.sendNow(this.options.caller.audioFrame(utterance ? utterance.clip.frames[index]! : this.silence));
     this.options.timing?.frameSendLag(lagMs);
     if (utterance) {
       if (index === utterance.clip.onsetFrame) {

@@ -6,6 +6,18 @@ import { frameText, parseJsonObject } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
 import { botMessageFrom, encodeCallerMark, encodeConnected, encodeMedia, encodeStart, encodeStop, type CallIdentity } from "./codec.ts";
 
+/** Base64 of the frames callers send (views into shared clips, or a shared silent frame), encoded once. */
+const payloads = new WeakMap<Uint8Array, string>();
+
+function base64Of(audio: Uint8Array): string {
+  let payload = payloads.get(audio);
+  if (payload === undefined) {
+    payload = toBase64(audio);
+    payloads.set(audio, payload);
+  }
+  return payload;
+}
+
 /** Twilio-shaped identifiers ("MZ" and 32 hex digits...), derived from the connection's key so a seeded run repeats them. */
 export function callIdentity(connectionKey: string): CallIdentity {
   const hex = (prefix: string): string => prefix + createHash("sha256").update(`${prefix}:${connectionKey}`).digest("hex").slice(0, 32);
@@ -40,10 +52,10 @@ export function twilioCaller(options: CallerOptions): CallerSide {
       throw new Error("Twilio Media Streams streams audio frames, not whole utterances");
     },
     audioFrame(audio) {
-      // Silence is the same buffer frame after frame: encoded once.
+      // Silence is the same buffer frame after frame, and a clip's frames are shared by every caller: each is encoded once.
       if (audio !== lastAudio) {
         lastAudio = audio;
-        lastPayload = toBase64(audio);
+        lastPayload = base64Of(audio);
       }
       const chunk = ++chunks;
       return encodeMedia({ streamSid: identity.streamSid, sequenceNumber: ++sequenceNumber, chunk, timestampMs: (chunk - 1) * frameMs, payload: lastPayload });
