@@ -13,9 +13,8 @@
  *   DENO_V8_FLAGS=--max-semi-space-size=1 npx deno run -A bench/fidelity.ts --server-runtime deno
  *     (Deno ignores keepYoungGenerationSmall(); the environment variable reaches both processes)
  *
- * On Node both processes do as the CLI does: on two cores or fewer each re-starts itself under
- * V8's --single-threaded-gc (src/commands/relaunch.ts); VOXBENCH_SINGLE_THREADED_GC=0 keeps V8's
- * threaded GC in both, =1 forces the re-start on any machine.
+ * On Node both processes do as the CLI does: with VOXBENCH_SINGLE_THREADED_GC=1 each re-starts
+ * itself under V8's --single-threaded-gc (src/process/relaunch.ts); by default neither does.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -28,8 +27,8 @@ import type { WireEncoding } from "../src/audio/wire-format.ts";
 import type { TurnLogRecord } from "../src/server/turn-log.ts";
 import { option, startServerProcess } from "./support.ts";
 import { keepYoungGenerationSmall } from "../src/common/young-generation.ts";
-import { relaunchWithSingleThreadedGc } from "../src/commands/relaunch.ts";
-import { attachToLauncher } from "../src/commands/stop-requests.ts";
+import { relaunchWithSingleThreadedGc } from "../src/process/relaunch.ts";
+import { attachToLauncher } from "../src/process/stop-requests.ts";
 
 const relaunched = await relaunchWithSingleThreadedGc();
 if (relaunched !== undefined) process.exit(relaunched);

@@ -18,7 +18,7 @@ import { versionLine } from "./version.ts";
 import { createRedactor, type Redactor } from "./common/redact.ts";
 import { sanitizeForTerminal } from "./report/sanitize.ts";
 import { keepYoungGenerationSmall } from "./common/young-generation.ts";
-import { attachToLauncher } from "./commands/stop-requests.ts";
+import { attachToLauncher } from "./process/stop-requests.ts";
 
 keepYoungGenerationSmall();
 // Started by our own launcher (src/commands/relaunch.ts)? Then take its forwarded signals.

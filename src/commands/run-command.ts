@@ -10,8 +10,8 @@ import { createProgress } from "../report/progress.ts";
 import { parseRunFlags, RUN_FLAG_KEYS, type RunFlags } from "./run-flags.ts";
 import { loadConfigFile } from "../config/config-file.ts";
 import { redactUrl } from "../common/redact.ts";
-import { relaunchWithSingleThreadedGc } from "./relaunch.ts";
-import { onStopRequest } from "./stop-requests.ts";
+import { relaunchWithSingleThreadedGc } from "../process/relaunch.ts";
+import { onStopRequest } from "../process/stop-requests.ts";
 
 /** The exit code a finished run earns: interrupted 130, invalid generator 3, a failed verdict 1, else 0. */
 export function exitCodeFor(result: RunResult): number {

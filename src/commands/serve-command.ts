@@ -18,8 +18,8 @@ import { parseDistribution } from "../server/latency-model.ts";
 import { SERVER_DEFAULTS, type ServerOptions } from "../server/options.ts";
 import { serve } from "../server/server.ts";
 import { protocolByName } from "../protocols/registry.ts";
-import { relaunchWithSingleThreadedGc } from "./relaunch.ts";
-import { onStopRequest } from "./stop-requests.ts";
+import { relaunchWithSingleThreadedGc } from "../process/relaunch.ts";
+import { onStopRequest } from "../process/stop-requests.ts";
 
 /** `voxbench serve` flags as cac hands them over (camel-cased). */
 export type ServeCommandOptions = Record<string, RawValue>;

@@ -46,7 +46,7 @@ export function createProgress(options: { quiet?: boolean } = {}): ProgressRepor
     return {
       start: (text) => {
         // stdin stays as it is: ora's default puts the terminal in raw mode and re-sends Ctrl-C to
-        // this process alone, which a re-started run (src/commands/relaunch.ts) cannot tell from a
+        // this process alone, which a re-started run (src/process/relaunch.ts) cannot tell from a
         // stray signal; cooked, Ctrl-C is the terminal's SIGINT to the whole process group.
         spinner = ora({ text, stream: stderr, discardStdin: false }).start();
       },

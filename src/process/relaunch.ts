@@ -1,12 +1,13 @@
 /**
- * Re-starting the CLI once under V8's `--single-threaded-gc` on machines with two cores or fewer.
- *
- * Why: V8 marks and sweeps on helper threads. When the callers and the bot share two cores, those
- * threads take the core the other process needs at the moment a frame reaches it, and the socket
- * timestamps of both are late by that much (bench/fidelity.ts: ttft error p99 at 100 callers, median
- * 5.1 ms with V8's default, 4.6 ms with the flag, ten interleaved runs each). V8 reads the flag only at start-up (setting it
- * in a running process crashes V8 at the next GC) and Node does not take it from NODE_OPTIONS, so
- * the only way to give it to a user's `voxbench run` is to start Node again with it.
+ * Re-starting the CLI once under V8's `--single-threaded-gc`, on request only
+ * (VOXBENCH_SINGLE_THREADED_GC=1): it adds a process, and measured against a capture of the wire
+ * it no longer pays (bench/wire-fidelity.ts, 100 callers: ttft error p99 1.1-1.3 ms with it, 1.2-3.0
+ * without, two runs each; with 500 streaming callers on two cores the threaded GC kept up more
+ * often). It stays for who wants to try it on a machine where the bot and the callers share two
+ * cores: V8's helper threads for marking and sweeping then take the core the other process needs.
+ * V8 reads the flag only at start-up (setting it in a running process crashes V8 at the next GC)
+ * and Node does not take it from NODE_OPTIONS, so the only way to give it to a user's
+ * `voxbench run` is to start Node again with it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
@@ -16,7 +17,7 @@ import { currentRuntime } from "../common/runtime.ts";
 import { ExitCode } from "../common/exit-codes.ts";
 import { isReadyMessage, LAUNCHED_ENV, startedByNpm, watchParent, type ForwardedSignal, type StopSignal } from "./stop-requests.ts";
 
-/** The environment variable that chooses: `1` always, `0` never, unset (or `auto`) on <= 2 cores. */
+/** The environment variable that asks for it: `1` re-starts, `0` or unset does not. */
 export const SINGLE_THREADED_GC_ENV = "VOXBENCH_SINGLE_THREADED_GC";
 
 /** How long a forwarded signal waits for a child that has not yet said it listens. */
@@ -47,30 +48,27 @@ const SINGLE_PROCESS_FLAG = /--(inspect|debug|cpu-prof|heap-prof|prof\b|permissi
 const GC_THREADING_FLAG = /--(no[-_])?(single[-_]threaded|concurrent[-_]marking|parallel[-_]marking|concurrent[-_]sweeping|parallel[-_]scavenge|v8[-_]pool[-_]size)/;
 
 /**
- * Whether to re-start under `--single-threaded-gc`: only on Node, only if no GC-threading flag was
- * given (which includes the re-started process itself) and no debugger, profiler or permission
- * model is in use, then as VOXBENCH_SINGLE_THREADED_GC says, by default when the machine has two
- * cores or fewer.
+ * Whether to re-start under `--single-threaded-gc`: only when VOXBENCH_SINGLE_THREADED_GC is 1,
+ * only on Node, and never when a GC-threading flag was already given (which includes the re-started
+ * process itself) or a debugger, profiler or the permission model is in use.
  *
- * @throws {UsageError} when VOXBENCH_SINGLE_THREADED_GC is not 0, 1, auto or empty.
+ * @throws {UsageError} when VOXBENCH_SINGLE_THREADED_GC is not 0, 1 or empty.
  * @example
  * ```ts
  * import { shouldRelaunch } from "./relaunch.ts";
- * const context = { runtime: "node" as const, parallelism: 2, execArgv: [], nodeOptions: "", setting: undefined };
+ * const context = { runtime: "node" as const, parallelism: 2, execArgv: [], nodeOptions: "", setting: "1" };
  * console.log(shouldRelaunch(context)); // true
- * console.log(shouldRelaunch({ ...context, setting: "0" })); // false
+ * console.log(shouldRelaunch({ ...context, setting: undefined })); // false
  * ```
  */
 export function shouldRelaunch(context: LaunchContext): boolean {
-  const setting = (context.setting ?? "").trim().toLowerCase();
-  if (!["", "auto", "0", "1"].includes(setting)) {
-    throw new UsageError(`${SINGLE_THREADED_GC_ENV} must be 0, 1 or auto (got "${context.setting}")`);
+  const setting = (context.setting ?? "").trim();
+  if (!["", "0", "1"].includes(setting)) {
+    throw new UsageError(`${SINGLE_THREADED_GC_ENV} must be 0 or 1 (got "${context.setting}")`);
   }
-  if (context.runtime !== "node") return false;
+  if (setting !== "1" || context.runtime !== "node") return false;
   const nodeFlags = `${context.execArgv.join(" ")} ${context.nodeOptions}`;
-  if (GC_THREADING_FLAG.test(nodeFlags) || SINGLE_PROCESS_FLAG.test(nodeFlags)) return false;
-  if (setting === "0") return false;
-  return setting === "1" || context.parallelism <= 2;
+  return !GC_THREADING_FLAG.test(nodeFlags) && !SINGLE_PROCESS_FLAG.test(nodeFlags);
 }
 
 /**
