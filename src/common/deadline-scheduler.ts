@@ -37,6 +37,11 @@ export class DeadlineScheduler {
   private sequence = 0;
   /** Tasks not yet run or cancelled: at zero no timer is kept, so a finished program can exit. */
   private live = 0;
+  /** Told of every task that ran more than {@link LATE_MS} after its deadline. */
+  private readonly lateListeners = new Set<(deadlineMs: number, lagMs: number) => void>();
+
+  /** A task this late means the process could not run in time (timers alone are about 1 ms late). */
+  static readonly LATE_MS = 2;
 
   /** `pollBudgetMs: 0` never polls: deadlines are then met to timer precision (about 1 ms), for no CPU. */
   constructor(options: { clock?: MonotonicClock; pollBudgetMs?: number } = {}) {
@@ -58,6 +63,16 @@ export class DeadlineScheduler {
       this.live--;
       this.dropCancelledHead();
     };
+  }
+
+  /**
+   * Calls `listener(deadlineMs, lagMs)` for every task that runs more than {@link LATE_MS} late:
+   * each such task is a moment the process could not run (a stall), seen at a decision that
+   * depended on it. Returns a function that stops listening.
+   */
+  onLate(listener: (deadlineMs: number, lagMs: number) => void): () => void {
+    this.lateListeners.add(listener);
+    return () => this.lateListeners.delete(listener);
   }
 
   /** Pops cancelled tasks off the head and re-arms for the next live one (or disarms when none). */
@@ -125,7 +140,9 @@ export class DeadlineScheduler {
       if (!next.cancelled) {
         next.done = true;
         this.live--;
-        next.callback(nowMs - next.deadlineMs);
+        const lagMs = nowMs - next.deadlineMs;
+        if (lagMs > DeadlineScheduler.LATE_MS) for (const listener of this.lateListeners) listener(next.deadlineMs, lagMs);
+        next.callback(lagMs);
       }
     }
     this.arm();

@@ -1,5 +1,7 @@
 import process from "node:process";
 import { monotonicNowMs } from "../common/clock.ts";
+import { callerScheduler, DeadlineScheduler } from "../common/deadline-scheduler.ts";
+import { StallLog } from "./stall-log.ts";
 import { summarize, type Statistics } from "../metrics/percentiles.ts";
 import type { TurnTimingSink } from "../scenarios/turn-context.ts";
 import type { VoiceTiming } from "../session/voice.ts";
@@ -44,6 +46,8 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
   private readonly overheads: number[] = [];
   private readonly frameLags = new LagHistogram();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly stalls = new StallLog();
+  private stopWatchingScheduler: (() => void) | undefined;
   private cpuStart = process.cpuUsage();
   private peakRssBytes = 0;
   private samples = 0;
@@ -52,11 +56,15 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
 
   start(): void {
     this.cpuStart = process.cpuUsage();
+    // Every caller decision that ran late marks a stall (frames, waits, sleeps), not only the timer below.
+    this.stopWatchingScheduler = callerScheduler.onLate((deadlineMs, lagMs) => this.stalls.record(deadlineMs, deadlineMs + lagMs));
     const schedule = (): void => {
       const expectedMs = monotonicNowMs() + LAG_SAMPLE_MS;
       this.timer = setTimeout(() => {
         // Timers have 1 ms granularity: lateness under 1 ms is the timer, not the loop.
-        this.loopLags.push(Math.max(0, monotonicNowMs() - expectedMs));
+        const nowMs = monotonicNowMs();
+        this.loopLags.push(Math.max(0, nowMs - expectedMs));
+        if (nowMs - expectedMs > DeadlineScheduler.LATE_MS) this.stalls.record(expectedMs, nowMs);
         if (this.samples++ % 25 === 0) this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss);
         schedule();
       }, LAG_SAMPLE_MS);
@@ -76,8 +84,14 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
     this.frameLags.add(lagMs);
   }
 
+  /** How long the generator's loop was stalled within [fromMs, toMs]. */
+  stalledMs(fromMs: number, toMs: number): number {
+    return this.stalls.overlapMs(fromMs, toMs);
+  }
+
   stop(): GeneratorHealth {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.stopWatchingScheduler?.();
     this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss);
     const cpu = process.cpuUsage(this.cpuStart);
     const eventLoopLagMs = summarize(this.loopLags) ?? null;

@@ -190,10 +190,13 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
   }
   const endedAtMs = monotonicNowMs();
   const measuredHealth = health.stop();
+  const lateTurns = turns.filter((turn) => turn.outcome === "generator_lag").length;
+  const generatorReasons = [
+    ...internalErrors.map((error) => `internal error in ${error}`),
+    ...(lateTurns > 0 ? [`${lateTurns} turn(s) failed for voxbench's own lateness (generator_lag), not the bot's`] : []),
+  ];
   const generatorHealth: GeneratorHealth =
-    internalErrors.length === 0
-      ? measuredHealth
-      : { ...measuredHealth, valid: false, reasons: [...measuredHealth.reasons, ...internalErrors.map((error) => `internal error in ${error}`)] };
+    generatorReasons.length === 0 ? measuredHealth : { ...measuredHealth, valid: false, reasons: [...measuredHealth.reasons, ...generatorReasons] };
   turns.sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
   const summary = summarizeRun(turns);
   return {

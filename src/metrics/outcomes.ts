@@ -25,10 +25,31 @@ export const OUTCOMES = {
   not_talking: "the bot was no longer talking when the scenario meant to interrupt it",
   audio_gap: "the reply's audio ran dry mid-reply for longer than --max-gap-ms",
   scenario_error: "the scenario's own code threw an error (a bug in a custom scenario)",
+  generator_lag: "voxbench itself was late (its event loop stalled): what looked like a failure was its own, not the bot's",
   cancelled: "the run was interrupted (Ctrl-C) before the turn finished",
 } as const;
 
 export type Outcome = keyof typeof OUTCOMES;
+
+/** Who an outcome's failure belongs to, for the report's failure table. */
+export type FailureSide = "bot" | "voxbench" | "run" | "scenario";
+
+/**
+ * Whose failure an outcome is: the bot's (and its network's), voxbench's own (generator_lag), the
+ * run's (stopped by the user) or a custom scenario's code.
+ *
+ * @example
+ * ```ts
+ * import { failureSide } from "./outcomes.ts";
+ * console.log(failureSide("audio_gap"), failureSide("generator_lag")); // "bot" "voxbench"
+ * ```
+ */
+export function failureSide(outcome: Outcome): FailureSide {
+  if (outcome === "generator_lag") return "voxbench";
+  if (outcome === "cancelled") return "run";
+  if (outcome === "scenario_error") return "scenario";
+  return "bot";
+}
 
 /** Failure outcomes (everything but ok). */
 export type FailureOutcome = Exclude<Outcome, "ok">;

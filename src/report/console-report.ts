@@ -1,5 +1,5 @@
 import type { Statistics } from "../metrics/percentiles.ts";
-import { OUTCOMES, type Outcome } from "../metrics/outcomes.ts";
+import { failureSide, OUTCOMES, type Outcome } from "../metrics/outcomes.ts";
 import type { SummaryMetric, TurnSetSummary } from "../metrics/summary.ts";
 import type { RunResult } from "../load/runner.ts";
 import { sanitizeForTerminal } from "./sanitize.ts";
@@ -110,7 +110,8 @@ export function formatConsoleReport(result: RunResult): string {
     lines.push("❗ FAILURES");
     for (const [outcome, count] of failures) {
       const example = result.turns.find((turn) => turn.outcome === outcome)?.error;
-      lines.push(`  ${outcome}: ${count}  (${OUTCOMES[outcome as Outcome]})`);
+      const side = failureSide(outcome as Outcome);
+      lines.push(`  ${outcome}: ${count}  [${side === "voxbench" ? "voxbench's own, not the bot's" : side}]  (${OUTCOMES[outcome as Outcome]})`);
       if (example) lines.push(`     e.g. ${sanitizeForTerminal(example).slice(0, 160)}`);
     }
     lines.push("");

@@ -53,9 +53,12 @@ export const interruption = defineScenario({
 export async function interruptWhileTalking(turn: TurnContext, query: Utterance, first: EventMark): Promise<void> {
   const interruptAtMs = first.atMs + turn.random.between(INTERRUPT_AFTER_MS.min, INTERRUPT_AFTER_MS.max);
   await turn.sleepUntil(interruptAtMs);
-  const { talking, analysis } = turn.isTalking(query, turn.now());
+  const nowMs = turn.now();
+  const { talking, analysis } = turn.isTalking(query, nowMs);
   if (!talking) {
     const endedMs = analysis.playbackEndMs ?? analysis.lastAudioMs ?? first.atMs;
+    // Still talking at the interruption point, silent only by the time voxbench woke: voxbench was late.
+    if (endedMs > interruptAtMs) turn.fail("generator_lag", `voxbench woke ${(nowMs - interruptAtMs).toFixed(0)} ms late for the interruption point, after the bot had stopped talking`);
     turn.fail("not_talking", `the bot had stopped talking ${Math.max(0, interruptAtMs - endedMs).toFixed(0)} ms before the interruption point`);
   }
 }

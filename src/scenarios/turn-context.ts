@@ -34,6 +34,8 @@ export interface TurnTimingSink {
   speechSendLag(lagMs: number): void;
   /** The end-of-speech frame: ws.send() called -> written to the socket. */
   sendOverhead(overheadMs: number): void;
+  /** How long the generator itself was stalled within [fromMs, toMs] (0 when nothing watches it). */
+  stalledMs?(fromMs: number, toMs: number): number;
 }
 
 /** One spoken utterance: when its speech onset and its end of speech left (written to the socket). */
@@ -324,8 +326,22 @@ export class TurnContext {
     }
     if (end) record.reply_end = end.reason;
     if (this.settings.maxGapMs > 0 && analysis.longestGapMs >= this.settings.maxGapMs) {
-      this.noteFailure("audio_gap", `the reply's audio ran dry for ${analysis.longestGapMs.toFixed(0)} ms mid-reply`);
+      // A gap the generator's own stall explains is the generator's: chunks that arrived while it
+      // could not run were read, and stamped, only after it.
+      const stalled = (gap: { fromMs: number; toMs: number }): number => this.timing.stalledMs?.(gap.fromMs, gap.toMs) ?? 0;
+      const botGapMs = Math.max(0, ...analysis.gaps.map((gap) => gap.dryMs - stalled(gap)));
+      if (botGapMs >= this.settings.maxGapMs) {
+        this.noteFailure("audio_gap", `the reply's audio ran dry for ${analysis.longestGapMs.toFixed(0)} ms mid-reply`);
+      } else {
+        const longest = analysis.gaps.reduce((worst, gap) => (gap.dryMs > worst.dryMs ? gap : worst));
+        this.noteFailure("generator_lag", `the reply's audio seemed to run dry for ${longest.dryMs.toFixed(0)} ms, but voxbench itself was stalled for ${stalled(longest).toFixed(0)} ms of it: not the bot's gap`);
+      }
     }
+  }
+
+  /** How long voxbench itself was stalled within [fromMs, toMs]: a scenario can tell its own lateness from the bot's. */
+  stalledMs(fromMs: number, toMs: number): number {
+    return this.timing.stalledMs?.(fromMs, toMs) ?? 0;
   }
 
   /** Whether the bot is audibly talking at `atMs`: its audio is still playing, or still streaming in. */

@@ -25,6 +25,8 @@ export interface PlaybackResult {
   readonly underrunMs: number;
   /** The longest single dry spell mid-reply. */
   readonly longestGapMs: number;
+  /** Every dry spell longer than the underrun threshold, as [from, to] on the caller's clock (pauses left out). */
+  readonly gaps: readonly { readonly fromMs: number; readonly toMs: number; readonly dryMs: number }[];
   /** When each chunk started playing. */
   readonly chunkStartsMs: readonly number[];
 }
@@ -67,6 +69,7 @@ export function simulatePlayback(
   const threshold = options.underrunThresholdMs ?? UNDERRUN_THRESHOLD_MS;
   const pauses = options.pauses ?? [];
   const chunkStartsMs: number[] = [];
+  const gaps: { fromMs: number; toMs: number; dryMs: number }[] = [];
   let playheadMs = chunks[0]!.arrivalMs;
   let underruns = 0;
   let underrunMs = 0;
@@ -76,6 +79,7 @@ export function simulatePlayback(
     if (index > 0 && chunk.arrivalMs > playheadMs) {
       const dryMs = chunk.arrivalMs - playheadMs - overlapMs(playheadMs, chunk.arrivalMs, pauses);
       if (dryMs > threshold) {
+        gaps.push({ fromMs: playheadMs, toMs: chunk.arrivalMs, dryMs });
         underruns++;
         underrunMs += dryMs;
         longestGapMs = Math.max(longestGapMs, dryMs);
@@ -86,7 +90,7 @@ export function simulatePlayback(
     playheadMs = span.endMs;
     audioMs += chunk.durationMs;
   }
-  return { startMs: chunks[0]!.arrivalMs, endMs: playheadMs, audioMs, underruns, underrunMs, longestGapMs, chunkStartsMs };
+  return { startMs: chunks[0]!.arrivalMs, endMs: playheadMs, audioMs, underruns, underrunMs, longestGapMs, gaps, chunkStartsMs };
 }
 
 /**

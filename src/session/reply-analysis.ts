@@ -1,7 +1,7 @@
 import { createClip } from "../audio/pcm.ts";
 import { detectSpeech } from "../audio/vad.ts";
 import type { SessionEvent } from "../protocols/adapter.ts";
-import { playbackTimeOf, simulatePlayback, type PlaybackPause } from "./playback.ts";
+import { playbackTimeOf, simulatePlayback, type PlaybackPause, type PlaybackResult } from "./playback.ts";
 
 /** The audio of a reply as the simulated caller heard it. */
 export interface ReplyAnalysis {
@@ -11,6 +11,8 @@ export interface ReplyAnalysis {
   readonly underruns: number;
   readonly underrunMs: number;
   readonly longestGapMs: number;
+  /** The dry spells mid-reply (see PlaybackResult.gaps). */
+  readonly gaps: PlaybackResult["gaps"];
   /** When the simulated player finishes the audio received so far. */
   readonly playbackEndMs: number | undefined;
   /** When the first speech (energy VAD) in the reply is heard; undefined without decodable speech. */
@@ -57,6 +59,7 @@ export function analyzeReplyAudio(events: readonly SessionEvent[], pauses: reado
     underruns: playback?.underruns ?? 0,
     underrunMs: playback?.underrunMs ?? 0,
     longestGapMs: playback?.longestGapMs ?? 0,
+    gaps: playback?.gaps ?? [],
     playbackEndMs: playback?.endMs,
     heardAtMs,
     lastAudioMs: audio.at(-1)?.atMs,
