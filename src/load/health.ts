@@ -5,39 +5,99 @@ import { StallLog } from "./stall-log.ts";
 import { summarize, type Statistics } from "../metrics/percentiles.ts";
 import type { TurnTimingSink } from "../scenarios/turn-context.ts";
 import type { VoiceTiming } from "../session/voice.ts";
-import { LagHistogram } from "../metrics/lag-histogram.ts";
+import { LagHistogram, type LagHistogramData } from "../metrics/lag-histogram.ts";
 
-/** Whether the load generator kept up, so its numbers can be trusted. */
-export interface GeneratorHealth {
+/** One event loop's own figures (a worker's, with --workers). */
+export interface LoopHealth {
+  /** The worker's number, from 0 (absent without --workers). */
+  readonly worker?: number;
+  readonly callers?: number;
   readonly valid: boolean;
-  /** Why the run is not valid (empty when it is). */
   readonly reasons: readonly string[];
-  readonly maxLagMs: number;
   /** How late a 20 ms timer fired: every socket timestamp can be this late too. */
   readonly eventLoopLagMs: Statistics | null;
-  /** How late each speech_end left its deadline (the end of the utterance). */
+  /** How late each utterance's end of speech left its deadline. */
   readonly speechSendLagMs: Statistics | null;
-  /** speech_end: ws.send() called -> written to the socket. */
+  /** The end-of-speech frame: ws.send() called -> written to the socket. */
   readonly sendOverheadMs: Statistics | null;
   /** How late each frame of a real-time stream left its deadline (streaming protocols); null otherwise. */
   readonly frameSendLagMs: Statistics | null;
+}
+
+/** Whether the load generator kept up, so its numbers can be trusted. */
+export interface GeneratorHealth extends LoopHealth {
+  readonly maxLagMs: number;
   readonly cpuSeconds: number;
   readonly peakRssBytes: number;
+  /** With --workers: each worker's own figures (the ones above are of every sample of all of them). */
+  readonly workers?: readonly LoopHealth[];
+}
+
+/** Every raw sample one event loop took: what is merged, exactly, across workers. */
+export interface HealthSamples {
+  readonly loopLagsMs: readonly number[];
+  readonly speechSendLagsMs: readonly number[];
+  readonly sendOverheadsMs: readonly number[];
+  readonly frameLags: LagHistogramData;
 }
 
 const LAG_SAMPLE_MS = 20;
 
 /**
- * Watches the generator while it runs: event-loop lag (a timer every 20 ms, lateness recorded),
- * the send lag of every utterance, CPU time and peak RSS.
+ * Judges samples against `maxLagMs`: the statistics of every raw sample, and the reasons the run is
+ * not valid (event-loop, utterance or frame send lag p99 above the limit).
  *
  * @example
  * ```ts
- * import { HealthMonitor } from "./health.ts";
- * const monitor = new HealthMonitor(25);
+ * import { judgeLoop } from "./health.ts";
+ * import { LagHistogram } from "../metrics/lag-histogram.ts";
+ * const health = judgeLoop({ loopLagsMs: [1, 2, 40], speechSendLagsMs: [], sendOverheadsMs: [], frameLags: new LagHistogram().data() }, 25);
+ * console.log(health.valid); // false
+ * ```
+ */
+export function judgeLoop(samples: HealthSamples, maxLagMs: number): LoopHealth {
+  const eventLoopLagMs = summarize(samples.loopLagsMs) ?? null;
+  const speechSendLagMs = summarize(samples.speechSendLagsMs) ?? null;
+  const frameSendLagMs = LagHistogram.from(samples.frameLags).summary() ?? null;
+  const reasons: string[] = [];
+  if (eventLoopLagMs && eventLoopLagMs.p99 > maxLagMs) {
+    reasons.push(`event-loop lag p99 ${eventLoopLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: socket timestamps were taken late`);
+  }
+  if (speechSendLagMs && speechSendLagMs.p99 > maxLagMs) {
+    reasons.push(`speech send lag p99 ${speechSendLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: utterances left late`);
+  }
+  if (frameSendLagMs && frameSendLagMs.p99 > maxLagMs) {
+    reasons.push(`frame send lag p99 ${frameSendLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: streamed audio left late`);
+  }
+  return { valid: reasons.length === 0, reasons, eventLoopLagMs, speechSendLagMs, sendOverheadMs: summarize(samples.sendOverheadsMs) ?? null, frameSendLagMs };
+}
+
+/**
+ * Merges the samples of several event loops (workers) into one set: every raw sample kept, never an
+ * average of percentiles.
+ */
+export function mergeSamples(parts: readonly HealthSamples[]): HealthSamples {
+  const frameLags = new LagHistogram();
+  for (const part of parts) frameLags.absorb(part.frameLags);
+  return {
+    loopLagsMs: parts.flatMap((part) => part.loopLagsMs),
+    speechSendLagsMs: parts.flatMap((part) => part.speechSendLagsMs),
+    sendOverheadsMs: parts.flatMap((part) => part.sendOverheadsMs),
+    frameLags: frameLags.data(),
+  };
+}
+
+/**
+ * Watches one event loop of the generator while it runs: its lag (a timer every 20 ms, lateness
+ * recorded), the send lag of every utterance and frame, and its stalls (every caller decision that
+ * ran late). Process CPU and peak RSS are watched by {@link ProcessWatch}.
+ *
+ * @example
+ * ```ts
+ * import { HealthMonitor, judgeLoop } from "./health.ts";
+ * const monitor = new HealthMonitor();
  * monitor.start();
- * const health = monitor.stop();
- * console.log(health.valid); // true
+ * console.log(judgeLoop(monitor.stop(), 25).valid); // true
  * ```
  */
 export class HealthMonitor implements TurnTimingSink, VoiceTiming {
@@ -48,14 +108,8 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly stalls = new StallLog();
   private stopWatchingScheduler: (() => void) | undefined;
-  private cpuStart = process.cpuUsage();
-  private peakRssBytes = 0;
-  private samples = 0;
-
-  constructor(private readonly maxLagMs: number) {}
 
   start(): void {
-    this.cpuStart = process.cpuUsage();
     // Every caller decision that ran late marks a stall (frames, waits, sleeps), not only the timer below.
     this.stopWatchingScheduler = callerScheduler.onLate((deadlineMs, lagMs) => this.stalls.record(deadlineMs, deadlineMs + lagMs));
     const schedule = (): void => {
@@ -65,7 +119,6 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
         const nowMs = monotonicNowMs();
         this.loopLags.push(Math.max(0, nowMs - expectedMs));
         if (nowMs - expectedMs > DeadlineScheduler.LATE_MS) this.stalls.record(expectedMs, nowMs);
-        if (this.samples++ % 25 === 0) this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss);
         schedule();
       }, LAG_SAMPLE_MS);
     };
@@ -89,34 +142,37 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
     return this.stalls.overlapMs(fromMs, toMs);
   }
 
-  stop(): GeneratorHealth {
+  /** Stops watching; the raw samples taken. */
+  stop(): HealthSamples {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.stopWatchingScheduler?.();
-    this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss);
+    return { loopLagsMs: this.loopLags, speechSendLagsMs: this.sendLags, sendOverheadsMs: this.overheads, frameLags: this.frameLags.data() };
+  }
+}
+
+/**
+ * The process's CPU time and peak RSS over a run (all threads: with --workers, every worker's).
+ *
+ * @example
+ * ```ts
+ * import { ProcessWatch } from "./health.ts";
+ * const watch = new ProcessWatch();
+ * console.log(watch.stop().cpuSeconds >= 0); // true
+ * ```
+ */
+export class ProcessWatch {
+  private readonly cpuStart = process.cpuUsage();
+  private peakRssBytes = process.memoryUsage().rss;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor() {
+    this.timer = setInterval(() => (this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss)), 500);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  stop(): { cpuSeconds: number; peakRssBytes: number } {
+    clearInterval(this.timer);
     const cpu = process.cpuUsage(this.cpuStart);
-    const eventLoopLagMs = summarize(this.loopLags) ?? null;
-    const speechSendLagMs = summarize(this.sendLags) ?? null;
-    const reasons: string[] = [];
-    if (eventLoopLagMs && eventLoopLagMs.p99 > this.maxLagMs) {
-      reasons.push(`event-loop lag p99 ${eventLoopLagMs.p99.toFixed(1)} ms > ${this.maxLagMs} ms: socket timestamps were taken late`);
-    }
-    if (speechSendLagMs && speechSendLagMs.p99 > this.maxLagMs) {
-      reasons.push(`speech send lag p99 ${speechSendLagMs.p99.toFixed(1)} ms > ${this.maxLagMs} ms: utterances left late`);
-    }
-    const frameSendLagMs = this.frameLags.summary() ?? null;
-    if (frameSendLagMs && frameSendLagMs.p99 > this.maxLagMs) {
-      reasons.push(`frame send lag p99 ${frameSendLagMs.p99.toFixed(1)} ms > ${this.maxLagMs} ms: streamed audio left late`);
-    }
-    return {
-      valid: reasons.length === 0,
-      reasons,
-      maxLagMs: this.maxLagMs,
-      eventLoopLagMs,
-      speechSendLagMs,
-      sendOverheadMs: summarize(this.overheads) ?? null,
-      frameSendLagMs,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      peakRssBytes: this.peakRssBytes,
-    };
+    return { cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: Math.max(this.peakRssBytes, process.memoryUsage().rss) };
   }
 }

@@ -1,6 +1,7 @@
 import type { AudioLibrary } from "../audio/library.ts";
 import { DEFAULT_FRAME_MS } from "../audio/frames.ts";
 import { frameProblem, wireFormatProblem, type WireFormat } from "../audio/wire-format.ts";
+import { availableParallelism } from "node:os";
 import { UsageError } from "../common/errors.ts";
 import { redactUrl } from "../common/redact.ts";
 import { randomSeed } from "../common/random.ts";
@@ -81,6 +82,12 @@ export interface RunOptions {
   maxMessageBytes?: number;
   /** The run is invalid (exit 3) when the generator's event-loop or send lag p99 exceeds this. Default 25. */
   maxLagMs?: number;
+  /**
+   * Spread the callers over this many worker threads, each with its own event loop ("auto": one
+   * per available core). Default 1: every caller in the calling thread. Needs built-in scenarios
+   * and protocols (a function cannot cross to another thread).
+   */
+  workers?: number | "auto";
   /** Stops the run: no new turns; turns in flight end as "cancelled". */
   signal?: AbortSignal;
   /** Called after every turn. */
@@ -120,6 +127,8 @@ export interface RunConfig {
   readonly reconnect: boolean;
   readonly maxMessageBytes: number;
   readonly maxLagMs: number;
+  /** Worker threads the callers are spread over (1: none). */
+  readonly workers: number;
   readonly targets: TargetSet | null;
   readonly thresholds: readonly string[];
 }
@@ -187,6 +196,18 @@ function resolveTimeouts(given: Readonly<Record<string, number>>, scenarios: rea
     timeouts[name] = positive(flag, seconds);
   }
   return timeouts;
+}
+
+/** Worker threads for the run: "auto" is one per available core; never more than the callers. */
+function resolveWorkers(options: RunOptions, concurrency: number): number {
+  const given = options.workers ?? 1;
+  const workers = given === "auto" ? availableParallelism() : given;
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number of at least 1, or auto (got ${String(given)})`);
+  if (workers > 1) {
+    const crossing = (options.scenarios ?? []).length > 0 ? "custom scenarios" : typeof options.protocol === "object" ? "a custom protocol adapter" : options.audioLibrary ? "an audioLibrary object" : undefined;
+    if (crossing) throw new UsageError(`--workers ${workers}: ${crossing} cannot cross to worker threads; run them with workers: 1`);
+  }
+  return Math.min(workers, concurrency);
 }
 
 function checkTargets(targets: string | undefined): TargetSet | null {
@@ -285,6 +306,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     reconnect: options.reconnect ?? false,
     maxMessageBytes: positiveInteger("--max-message-bytes", options.maxMessageBytes ?? RUN_DEFAULTS.maxMessageBytes),
     maxLagMs: positive("--max-lag-ms", options.maxLagMs ?? RUN_DEFAULTS.maxLagMs),
+    workers: resolveWorkers(options, concurrency),
     targets: checkTargets(options.targets),
     thresholds: [...(options.thresholds ?? [])],
   };

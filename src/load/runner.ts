@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { bundledFixturesDir, loadAudioLibrary, silenceLibrary, type AudioLibrary } from "../audio/library.ts";
-import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
+import { monotonicNowMs, toEpochMs } from "../common/clock.ts";
 import { UsageError } from "../common/errors.ts";
 import { createRedactor, redactHeaders } from "../common/redact.ts";
 import { showControlCharacters } from "../common/printable.ts";
@@ -15,7 +15,8 @@ import { scenarioMix, type WeightedScenario } from "../scenarios/registry.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
 import { runClient } from "./client-loop.ts";
-import { HealthMonitor, type GeneratorHealth } from "./health.ts";
+import { HealthMonitor, judgeLoop, mergeSamples, ProcessWatch, type GeneratorHealth, type HealthSamples } from "./health.ts";
+import { runInWorkers } from "./workers.ts";
 import { resolveRunConfig, type RunConfig, type RunOptions } from "./options.ts";
 
 /** Version of the summary.json layout; bumped on any incompatible change. */
@@ -104,6 +105,8 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
 
 /** A run whose options and audio have been checked, ready to start. */
 export interface PreparedRun {
+  /** The options it was prepared from, without what cannot cross to a worker thread (signal, onTurn). */
+  readonly options: RunOptions;
   readonly config: RunConfig;
   readonly mix: readonly WeightedScenario[];
   readonly library: AudioLibrary;
@@ -124,13 +127,38 @@ export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun>
   const mix = scenarioMix(config.mix, (options.scenarios ?? []).map((entry) => entry.scenario));
   checkRoles(mix, library);
   const thresholds = config.thresholds.map((expression) => parseThreshold(expression, Object.keys(config.timeoutsS)));
-  return { config, mix, library, protocol: resolveProtocol(options.protocol), runId: options.runId ?? makeRunId(), thresholds };
+  const runId = options.runId ?? makeRunId();
+  const { signal: _signal, onTurn: _onTurn, ...portable } = options;
+  return { options: { ...portable, seed: config.seed, runId }, config, mix, library, protocol: resolveProtocol(options.protocol), runId, thresholds };
 }
 
-/** Runs a prepared run; `options` supplies the signal and the onTurn callback. */
-export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions, "signal" | "onTurn"> = {}): Promise<RunResult> {
+/** What one event loop's callers produced (in this thread, or in a worker). */
+export interface CallersResult {
+  readonly turns: TurnRecord[];
+  readonly internalErrors: string[];
+  readonly health: HealthSamples;
+  /** Epoch ms (comparable across threads, whose monotonic clocks start at different times). */
+  readonly startedAtEpochMs: number;
+  readonly endedAtEpochMs: number;
+  readonly interrupted: boolean;
+}
+
+/** Which callers one event loop drives, and when the run's callers start. */
+export interface CallerShare {
+  /** Client ids driven here (default: all of the run's). */
+  readonly clientIds?: readonly number[];
+  /** When client 0 starts, epoch ms (default: now); client k starts its ramp-up share later. */
+  readonly startAtEpochMs?: number;
+}
+
+/**
+ * Drives a share of a run's callers in this event loop, watching its own health; resolves to their
+ * turns and the raw health samples (what a worker sends back to be merged exactly).
+ */
+export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions, "signal" | "onTurn"> & CallerShare = {}): Promise<CallersResult> {
   const { config, mix, library, runId } = prepared;
-  const total = config.concurrency * config.requests;
+  const clientIds = options.clientIds ?? Array.from({ length: config.concurrency }, (_, clientId) => clientId);
+  const total = clientIds.length * config.requests;
   const turns: TurnRecord[] = [];
   let failed = 0;
   const openSessions = new Set<Session>();
@@ -148,12 +176,12 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const health = new HealthMonitor(config.maxLagMs);
+  const health = new HealthMonitor();
   health.start();
-  const startedAtMs = monotonicNowMs();
+  const startedAtMs = options.startAtEpochMs === undefined ? monotonicNowMs() : options.startAtEpochMs - performance.timeOrigin;
   try {
     await Promise.all(
-      Array.from({ length: config.concurrency }, (_, clientId) =>
+      clientIds.map((clientId) =>
         runClient(clientId, startedAtMs + (clientId / config.concurrency) * config.rampUpS * 1000, {
           runId,
           config,
@@ -189,29 +217,62 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     options.signal?.removeEventListener("abort", onAbort);
   }
   const endedAtMs = monotonicNowMs();
-  const measuredHealth = health.stop();
+  return {
+    turns,
+    internalErrors,
+    health: health.stop(),
+    startedAtEpochMs: toEpochMs(Math.min(startedAtMs, endedAtMs)),
+    endedAtEpochMs: toEpochMs(endedAtMs),
+    interrupted: isCancelled(),
+  };
+}
+
+/**
+ * Runs a prepared run: its callers in this thread, or spread over worker threads (`workers` in the
+ * run's config above 1), merged exactly into one result. `options` supplies the signal and the
+ * onTurn callback.
+ */
+export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions, "signal" | "onTurn"> = {}): Promise<RunResult> {
+  const { config, mix, runId } = prepared;
+  const watch = new ProcessWatch();
+  const parts: { readonly callers: number; readonly result: CallersResult }[] =
+    config.workers > 1 ? await runInWorkers(prepared, options) : [{ callers: config.concurrency, result: await runCallers(prepared, options) }];
+  const machine = watch.stop();
+  const turns = parts.flatMap((part) => part.result.turns);
+  const internalErrors = parts.flatMap((part) => part.result.internalErrors);
   const lateTurns = turns.filter((turn) => turn.outcome === "generator_lag").length;
-  const generatorReasons = [
+  const merged = judgeLoop(mergeSamples(parts.map((part) => part.result.health)), config.maxLagMs);
+  const reasons = [
+    ...merged.reasons,
     ...internalErrors.map((error) => `internal error in ${error}`),
     ...(lateTurns > 0 ? [`${lateTurns} turn(s) failed for voxbench's own lateness (generator_lag), not the bot's`] : []),
   ];
-  const generatorHealth: GeneratorHealth =
-    generatorReasons.length === 0 ? measuredHealth : { ...measuredHealth, valid: false, reasons: [...measuredHealth.reasons, ...generatorReasons] };
+  const health: GeneratorHealth = {
+    ...merged,
+    valid: reasons.length === 0,
+    reasons,
+    maxLagMs: config.maxLagMs,
+    ...machine,
+    ...(config.workers > 1 ? { workers: parts.map((part, worker) => ({ worker, callers: part.callers, ...judgeLoop(part.result.health, config.maxLagMs) })) } : {}),
+  };
   turns.sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
   const summary = summarizeRun(turns);
+  const startedAtEpochMs = Math.min(...parts.map((part) => part.result.startedAtEpochMs));
+  const endedAtEpochMs = Math.max(...parts.map((part) => part.result.endedAtEpochMs));
+  const redactor = createRedactor(config.server, config.headers);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     tool: { name: "voxbench", version: VERSION },
     runtime: currentRuntime(),
     runId,
     config: { ...config, server: redactor.url(config.server), headers: redactHeaders(config.headers) },
-    startedAt: toIsoTime(startedAtMs),
-    endedAt: toIsoTime(endedAtMs),
-    durationMs: Math.round(endedAtMs - startedAtMs),
-    interrupted: isCancelled(),
-    turnCounts: { planned: total, started: turns.length, completed: turns.filter((turn) => turn.outcome !== "cancelled").length },
+    startedAt: new Date(Math.round(startedAtEpochMs)).toISOString(),
+    endedAt: new Date(Math.round(endedAtEpochMs)).toISOString(),
+    durationMs: Math.round(endedAtEpochMs - startedAtEpochMs),
+    interrupted: parts.some((part) => part.result.interrupted),
+    turnCounts: { planned: config.concurrency * config.requests, started: turns.length, completed: turns.filter((turn) => turn.outcome !== "cancelled").length },
     summary,
-    health: generatorHealth,
+    health,
     verdicts: evaluateVerdicts(summary, config.targets ?? undefined, prepared.thresholds),
     turns,
     extraColumns: [...new Set(mix.flatMap((entry) => entry.scenario.columns ?? []))],

@@ -15,9 +15,9 @@
  */
 export class StallLog {
   /** Merged, non-overlapping intervals sorted by start: [start0, end0, start1, end1, ...]. */
-  private readonly bounds: number[] = [];
-  /** The most intervals kept (the oldest go first): about a day of one stall a second. */
-  static readonly MAX_INTERVALS = 100_000;
+  private bounds: number[] = [];
+  /** The intervals kept: past twice this many the oldest half goes (a reply's gaps are always recent). */
+  static readonly MAX_INTERVALS = 50_000;
 
   /** Records that the loop could not run from `fromMs` to `toMs`. */
   record(fromMs: number, toMs: number): void {
@@ -38,7 +38,7 @@ export class StallLog {
       bounds[index * 2 + 1] = Math.max(bounds[index * 2 + 1]!, bounds[(index + 1) * 2 + 1]!);
       bounds.splice((index + 1) * 2, 2);
     }
-    if (bounds.length / 2 > StallLog.MAX_INTERVALS) bounds.splice(0, 2);
+    if (bounds.length > 4 * StallLog.MAX_INTERVALS) this.bounds = bounds.slice(2 * StallLog.MAX_INTERVALS);
   }
 
   /** How much of [fromMs, toMs] the loop spent stalled. */

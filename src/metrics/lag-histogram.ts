@@ -1,5 +1,16 @@
 import type { Statistics } from "./percentiles.ts";
 
+/** A histogram's content as plain data (it crosses to other threads, and merges exactly). */
+export interface LagHistogramData {
+  readonly fine: Uint32Array;
+  readonly coarse: Uint32Array;
+  readonly overflow: number;
+  readonly total: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+}
+
 /**
  * Lags of a high-rate event (a streaming caller's frames: 50 a second each) in fixed memory:
  * 0.01 ms buckets up to 100 ms, 1 ms buckets up to 10 s, one overflow bucket. Min, max and mean are
@@ -18,8 +29,8 @@ export class LagHistogram {
   private static readonly FINE_LIMIT_MS = 100;
   private static readonly COARSE_STEP_MS = 1;
   private static readonly COARSE_LIMIT_MS = 10_000;
-  private readonly fine = new Uint32Array(LagHistogram.FINE_LIMIT_MS / LagHistogram.FINE_STEP_MS);
-  private readonly coarse = new Uint32Array((LagHistogram.COARSE_LIMIT_MS - LagHistogram.FINE_LIMIT_MS) / LagHistogram.COARSE_STEP_MS);
+  private fine = new Uint32Array(LagHistogram.FINE_LIMIT_MS / LagHistogram.FINE_STEP_MS);
+  private coarse = new Uint32Array((LagHistogram.COARSE_LIMIT_MS - LagHistogram.FINE_LIMIT_MS) / LagHistogram.COARSE_STEP_MS);
   private overflow = 0;
   private total = 0;
   private sum = 0;
@@ -36,6 +47,29 @@ export class LagHistogram {
     if (value < LagHistogram.FINE_LIMIT_MS) this.fine[Math.floor(value / LagHistogram.FINE_STEP_MS)]!++;
     else if (value < LagHistogram.COARSE_LIMIT_MS) this.coarse[Math.floor((value - LagHistogram.FINE_LIMIT_MS) / LagHistogram.COARSE_STEP_MS)]!++;
     else this.overflow++;
+  }
+
+  /** The content as plain data. */
+  data(): LagHistogramData {
+    return { fine: this.fine.slice(), coarse: this.coarse.slice(), overflow: this.overflow, total: this.total, sum: this.sum, min: this.min, max: this.max };
+  }
+
+  /** A histogram holding `data`. */
+  static from(data: LagHistogramData): LagHistogram {
+    const histogram = new LagHistogram();
+    histogram.absorb(data);
+    return histogram;
+  }
+
+  /** Adds every lag of `data` (another histogram's): the result is the histogram of both sets. */
+  absorb(data: LagHistogramData): void {
+    for (let index = 0; index < this.fine.length; index++) this.fine[index]! += data.fine[index] ?? 0;
+    for (let index = 0; index < this.coarse.length; index++) this.coarse[index]! += data.coarse[index] ?? 0;
+    this.overflow += data.overflow;
+    this.total += data.total;
+    this.sum += data.sum;
+    this.min = Math.min(this.min, data.min);
+    this.max = Math.max(this.max, data.max);
   }
 
   get count(): number {

@@ -171,6 +171,10 @@ export function formatConsoleReport(result: RunResult): string {
   lines.push("🩺 GENERATOR HEALTH");
   const frames = health.frameSendLagMs ? `; frame send lag p99 ${health.frameSendLagMs.p99.toFixed(1)} ms over ${health.frameSendLagMs.count} frames` : "";
   lines.push(`  event-loop lag p99 ${ms(health.eventLoopLagMs, "p99")} ms, max ${ms(health.eventLoopLagMs, "max")} ms; speech send lag p99 ${health.speechSendLagMs ? health.speechSendLagMs.p99.toFixed(1) : "-"} ms${frames}; CPU ${health.cpuSeconds.toFixed(1)} s; peak RSS ${(health.peakRssBytes / 1048576).toFixed(0)} MiB`);
+  for (const worker of health.workers ?? []) {
+    const workerFrames = worker.frameSendLagMs ? `, frame send lag p99 ${worker.frameSendLagMs.p99.toFixed(1)} ms` : "";
+    lines.push(`  worker ${worker.worker} (${worker.callers} callers): event-loop lag p99 ${ms(worker.eventLoopLagMs, "p99")} ms, speech send lag p99 ${worker.speechSendLagMs ? worker.speechSendLagMs.p99.toFixed(1) : "-"} ms${workerFrames}${worker.valid ? "" : " ⛔"}`);
+  }
   lines.push(health.valid ? `  ✅ valid: the generator kept up (lag p99 within ${health.maxLagMs} ms)` : `  ⛔ NOT VALID: ${health.reasons.join("; ")}`);
   lines.push("");
   lines.push(`Run ${result.runId} on ${result.runtime.name} ${result.runtime.version}, protocol ${result.config.protocol}, seed ${result.config.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
