@@ -12,6 +12,7 @@ import { demoCommand } from "./commands/demo-command.ts";
 import { RUN_FLAGS } from "./commands/run-flags.ts";
 import { PROTOCOLS } from "./protocols/registry.ts";
 import { compareCommand } from "./commands/compare-command.ts";
+import { mergeCommand } from "./commands/merge-command.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
 import { versionLine } from "./version.ts";
@@ -100,6 +101,13 @@ cli
   .option("--json", "Print the comparison as JSON")
   .example("voxbench compare exports/baseline exports/20261128-031500-ab12")
   .action((baseline: string | undefined, candidate: string | undefined, options) => compareCommand(baseline, candidate, options));
+
+cli
+  .command("merge [...folders]", "Merge the run folders of a test's shards (--shard i/n) into one run")
+  .option("--run-id <id>", "Name of the merged run (default: the test's run id)")
+  .option("--export-dir <dir>", "Where <run-id>/ is written (default exports)")
+  .example("voxbench merge results/load-42-shard-0-of-3 results/load-42-shard-1-of-3 results/load-42-shard-2-of-3 --export-dir results")
+  .action((folders: string[], options) => mergeCommand(folders, options));
 
 cli.help();
 cli.option("-v, --version", "Display version number");

@@ -51,6 +51,7 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
   { name: "--targets <set>", description: "Apply the old guide's targets: low-load or under-load (its alarms are always checked)" },
   { name: "--threshold <expr>", description: "Pass/fail rule, repeatable: ttft.p95<2500, success_rate>0.99, interruption.stop.p95<500" },
   { name: "--max-lag-ms <ms>", description: "The run is invalid (exit 3) if the generator's lag p99 exceeds this (default 25)" },
+  { name: "--shard <index/count>", description: "Run shard INDEX (from 0) of COUNT of a bigger test: callers k with k mod COUNT = INDEX, same seed; needs --run-id; merge with voxbench merge" },
   { name: "--workers <n|auto>", description: "Spread the callers over n worker threads, each with its own event loop (auto: one per core; default 1)" },
   { name: "--run-id <id>", description: "Name of the run and its export folder (default: time-based)" },
   { name: "--export-dir <dir>", description: "Where exports/<run-id>/ goes (default exports)" },
@@ -153,6 +154,12 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   if (parseBoolean("--reconnect", raw.reconnect)) options.reconnect = true;
   if (has("maxMessageBytes")) options.maxMessageBytes = parsePositiveInteger("--max-message-bytes", raw.maxMessageBytes);
   if (has("maxLagMs")) options.maxLagMs = parsePositiveNumber("--max-lag-ms", raw.maxLagMs);
+  if (has("shard")) {
+    const value = parseString("--shard", raw.shard).trim();
+    const match = /^(\d+)\/(\d+)$/.exec(value);
+    if (!match) throw new UsageError(`--shard must look like INDEX/COUNT, e.g. 0/3 (got "${value.slice(0, 40)}")`);
+    options.shard = { index: Number(match[1]), count: Number(match[2]) };
+  }
   if (has("workers")) {
     const value = String(raw.workers).trim();
     if (value !== "auto" && !/^\d+$/.test(value)) throw new UsageError(`--workers must be a whole number of at least 1, or auto (got "${value}")`);

@@ -94,6 +94,12 @@ export interface RunOptions {
   onTurn?: (record: TurnRecord, progress: RunProgress) => void;
   /** Names the run (and its export folder). Default: time-based. */
   runId?: string;
+  /**
+   * Makes this run one shard of a bigger test: shard `index` (from 0) of `count` drives the test's
+   * callers k with k mod count = index, with the same seed, and exports as
+   * `<runId>-shard-<index>-of-<count>` for `voxbench merge`. Needs a runId shared by every shard.
+   */
+  shard?: { readonly index: number; readonly count: number };
   /** Apply one of the old guide's target sets. */
   targets?: TargetSet;
   /** k6-like pass/fail rules, e.g. "ttft.p95<2500", "success_rate>0.99", "interruption.stop.p95<500". */
@@ -113,6 +119,8 @@ export interface RunConfig {
   readonly mix: Readonly<Record<string, number>>;
   readonly thinkTimeS: { readonly min: number; readonly max: number };
   readonly seed: number;
+  /** Set when the run is one shard of a bigger test. */
+  readonly shard: { readonly index: number; readonly count: number; readonly testRunId: string } | null;
   readonly audio: string;
   readonly wireFormat: WireFormat;
   readonly replyFormat: ReplyAudioFormat;
@@ -198,6 +206,25 @@ function resolveTimeouts(given: Readonly<Record<string, number>>, scenarios: rea
   return timeouts;
 }
 
+/** The shard of a test this run is, checked; null when it is a whole test. */
+function resolveShard(options: RunOptions): RunConfig["shard"] {
+  const shard = options.shard;
+  if (!shard) return null;
+  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0) {
+    throw new UsageError(`--shard must look like INDEX/COUNT, e.g. 0/3 (got ${shard.index}/${shard.count})`);
+  }
+  if (shard.index >= shard.count) throw new UsageError(`--shard ${shard.index}/${shard.count}: the index counts from 0, so it must be below ${shard.count}`);
+  if (options.runId === undefined) throw new UsageError("--shard needs --run-id, the same for every shard of the test, so that their results can be merged");
+  return { index: shard.index, count: shard.count, testRunId: options.runId };
+}
+
+/** A 32-bit seed from a text (FNV-1a): the same for every shard of a test. */
+function seedOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193) >>> 0;
+  return hash;
+}
+
 /** Worker threads for the run: "auto" is one per available core; never more than the callers. */
 function resolveWorkers(options: RunOptions, concurrency: number): number {
   const given = options.workers ?? 1;
@@ -268,7 +295,9 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   for (const [name, value] of Object.entries(parameters)) {
     if (name === "" || typeof value !== "string") throw new UsageError("--param must look like name=value");
   }
-  const seed = options.seed ?? randomSeed();
+  const shard = resolveShard(options);
+  // Every shard of a test must draw the same: without a seed, one is derived from the test's run id.
+  const seed = options.seed ?? (shard ? seedOf(shard.testRunId) : randomSeed());
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number of at least 0 (got ${seed})`);
   if (seed > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED} (got ${seed}): seeds are 32-bit`);
   const concurrency = positiveInteger("--concurrency", options.concurrency ?? RUN_DEFAULTS.concurrency);
@@ -293,6 +322,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     mix,
     thinkTimeS: { min: thinkTimeS.min, max: thinkTimeS.max },
     seed,
+    shard,
     audio: audioSource,
     wireFormat,
     replyFormat,

@@ -44,6 +44,8 @@ export interface RunResult {
   readonly turns: readonly TurnRecord[];
   /** The scenarios' own turns.csv columns (Scenario.columns), after voxbench's. */
   readonly extraColumns: readonly string[];
+  /** A shard's raw health samples (health-samples.json), so that `voxbench merge` merges them exactly. */
+  readonly healthSamples?: HealthSamples;
 }
 
 /**
@@ -127,9 +129,16 @@ export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun>
   const mix = scenarioMix(config.mix, (options.scenarios ?? []).map((entry) => entry.scenario));
   checkRoles(mix, library);
   const thresholds = config.thresholds.map((expression) => parseThreshold(expression, Object.keys(config.timeoutsS)));
-  const runId = options.runId ?? makeRunId();
+  const runId = config.shard ? `${config.shard.testRunId}-shard-${config.shard.index}-of-${config.shard.count}` : (options.runId ?? makeRunId());
   const { signal: _signal, onTurn: _onTurn, ...portable } = options;
-  return { options: { ...portable, seed: config.seed, runId }, config, mix, library, protocol: resolveProtocol(options.protocol), runId, thresholds };
+  // A worker prepares the same run from these: same seed, same run id (a shard's is derived again from the test's).
+  return { options: { ...portable, seed: config.seed, ...(config.shard ? {} : { runId }) }, config, mix, library, protocol: resolveProtocol(options.protocol), runId, thresholds };
+}
+
+/** The test's callers this run drives: all of them, or a shard's (k mod count = index). */
+export function callersOf(config: RunConfig): number[] {
+  const all = Array.from({ length: config.concurrency }, (_, clientId) => clientId);
+  return config.shard ? all.filter((clientId) => clientId % config.shard!.count === config.shard!.index) : all;
 }
 
 /** What one event loop's callers produced (in this thread, or in a worker). */
@@ -157,7 +166,7 @@ export interface CallerShare {
  */
 export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions, "signal" | "onTurn"> & CallerShare = {}): Promise<CallersResult> {
   const { config, mix, library, runId } = prepared;
-  const clientIds = options.clientIds ?? Array.from({ length: config.concurrency }, (_, clientId) => clientId);
+  const clientIds = options.clientIds ?? callersOf(config);
   const total = clientIds.length * config.requests;
   const turns: TurnRecord[] = [];
   let failed = 0;
@@ -270,9 +279,10 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     endedAt: new Date(Math.round(endedAtEpochMs)).toISOString(),
     durationMs: Math.round(endedAtEpochMs - startedAtEpochMs),
     interrupted: parts.some((part) => part.result.interrupted),
-    turnCounts: { planned: config.concurrency * config.requests, started: turns.length, completed: turns.filter((turn) => turn.outcome !== "cancelled").length },
+    turnCounts: { planned: callersOf(config).length * config.requests, started: turns.length, completed: turns.filter((turn) => turn.outcome !== "cancelled").length },
     summary,
     health,
+    ...(config.shard ? { healthSamples: mergeSamples(parts.map((part) => part.result.health)) } : {}),
     verdicts: evaluateVerdicts(summary, config.targets ?? undefined, prepared.thresholds),
     turns,
     extraColumns: [...new Set(mix.flatMap((entry) => entry.scenario.columns ?? []))],

@@ -3,7 +3,7 @@ import type { TurnRecord } from "../metrics/turn-record.ts";
 import { currentRuntime } from "../common/runtime.ts";
 import { LagHistogram } from "../metrics/lag-histogram.ts";
 import type { RunOptions } from "./options.ts";
-import type { CallersResult, PreparedRun } from "./runner.ts";
+import { callersOf, type CallersResult, type PreparedRun } from "./runner.ts";
 
 /** Messages between the run and its workers. */
 export type ToWorker = { readonly type: "start"; readonly startAtEpochMs: number } | { readonly type: "stop" };
@@ -46,10 +46,11 @@ export async function runInWorkers(
 ): Promise<{ readonly callers: number; readonly result: CallersResult }[]> {
   const { config } = prepared;
   const count = config.workers;
-  const total = config.concurrency * config.requests;
+  const total = callersOf(config).length * config.requests;
   let done = 0;
   let failed = 0;
-  const shares = Array.from({ length: count }, (_, worker) => Array.from({ length: config.concurrency }, (_, clientId) => clientId).filter((clientId) => clientId % count === worker));
+  const callers = callersOf(config);
+  const shares = Array.from({ length: count }, (_, worker) => callers.filter((_, position) => position % count === worker));
   const workers = shares.map((clientIds) => ({ clientIds, worker: startWorker({ options: { ...prepared.options, workers: 1 }, clientIds }), turns: [] as TurnRecord[] }));
   const stop = (): void => {
     for (const { worker } of workers) worker.postMessage({ type: "stop" } satisfies ToWorker);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import type { RunResult } from "../load/runner.ts";
+import type { HealthSamples } from "../load/health.ts";
 import { turnsToCsv } from "./turns-csv.ts";
 
 /** Where a run's files went. */
@@ -16,8 +17,13 @@ export interface ExportPaths {
 
 /** summary.json: the run result without the per-turn rows (those are turns.csv). */
 export function summaryJson(result: RunResult): string {
-  const { turns: _turns, extraColumns: _extraColumns, ...summary } = result;
+  const { turns: _turns, extraColumns: _extraColumns, healthSamples: _healthSamples, ...summary } = result;
   return `${JSON.stringify({ ...summary, turnsFile: "turns.csv" }, null, 2)}\n`;
+}
+
+/** A shard's raw health samples as JSON (the frame-lag histogram's bins as plain arrays). */
+export function healthSamplesJson(samples: HealthSamples): string {
+  return `${JSON.stringify({ ...samples, frameLags: { ...samples.frameLags, fine: [...samples.frameLags.fine], coarse: [...samples.frameLags.coarse] } })}\n`;
 }
 
 /** Bytes written by the pre-run check: room for a first summary.json and the start of turns.csv. */
@@ -103,6 +109,7 @@ export async function writeExports(result: RunResult, exportDir: string): Promis
   try {
     await writeFile(join(staging, "summary.json"), summaryJson(result));
     await writeFile(join(staging, "turns.csv"), turnsToCsv(result.turns, result.extraColumns));
+    if (result.healthSamples) await writeFile(join(staging, "health-samples.json"), healthSamplesJson(result.healthSamples));
     for (let suffix = 1; ; suffix++) {
       const dir = join(exportDir, suffix === 1 ? result.runId : `${result.runId}-${suffix}`);
       if (await exists(dir)) continue;
