@@ -9,7 +9,10 @@
  * user runs them. Needs tcpdump (Debian's package) and the right to capture on lo (root).
  *
  *   node --import tsx bench/wire-fidelity.ts [--protocol speech-events|twilio] [--counts 10,100]
- *        [--requests 5] [--runtime node|deno] [--reply-delay-ms 300]
+ *        [--requests 5] [--runtime node|deno] [--reply-delay-ms 300] [--client voxbench|bare]
+ *
+ * `--client bare` runs bench/bare-client.ts (speech-events only) instead of voxbench: the floor a
+ * plain ws client reaches under the same load, through the same capture and pairing.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -27,6 +30,7 @@ const counts = option("--counts", "10,100").split(",").map(Number);
 const requests = Number(option("--requests", "5"));
 const runtime = option("--runtime", "node");
 const replyDelayMs = option("--reply-delay-ms", "300");
+const client = option("--client", "voxbench");
 
 function cliCommand(args: readonly string[]): [string, string[]] {
   const cli = join(ROOT, "src/cli.ts");
@@ -79,14 +83,15 @@ for (const concurrency of counts) {
     "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0", "--think-time", "0.5-2", "--ramp-up", "2", "--seed", "1",
     "--export-dir", dir, "--run-id", "wire", "--quiet",
   ]);
-  const callers = spawn(runCommand, runArgs, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const bareArgs = ["--import", "tsx", join(ROOT, "bench/bare-client.ts"), "--server", `ws://127.0.0.1:${port}/ws`, "--concurrency", String(concurrency), "--requests", String(requests), "--out", join(dir, "bare.csv")];
+  const callers = client === "bare" ? spawn(process.execPath, bareArgs, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] }) : spawn(runCommand, runArgs, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const code = await exited(callers);
   process.kill(bot.pid!, "SIGTERM");
   await exited(bot);
   process.kill(tcpdump.pid!, "SIGINT");
   await exited(tcpdump);
-  const summary = JSON.parse(await readFile(join(dir, "wire", "summary.json"), "utf8")) as { health: { valid: boolean; reasons: string[]; frameSendLagMs: { p99: number } | null; cpuSeconds: number } };
-  const rows = readCsv(await readFile(join(dir, "wire", "turns.csv"), "utf8")).rows;
+  const health = client === "bare" ? undefined : (JSON.parse(await readFile(join(dir, "wire", "summary.json"), "utf8")) as { health: { valid: boolean; reasons: string[]; frameSendLagMs: { p99: number } | null; cpuSeconds: number } }).health;
+  const rows = readCsv(await readFile(client === "bare" ? join(dir, "bare.csv") : join(dir, "wire", "turns.csv"), "utf8")).rows;
   const header = rows[0]!;
   const column = (row: readonly string[], name: string): string => row[header.indexOf(name)]!;
   const connections = readWireConnections(await readFile(pcapPath), port);
@@ -126,15 +131,15 @@ for (const concurrency of counts) {
   }
   const absolute = summarize(errors.map(Math.abs));
   const signed = summarize(errors);
-  const health = summary.health;
   console.log(
     [
       `c=${String(concurrency).padStart(3)} ${errors.length} turns paired${unpaired ? ` (${unpaired} unpaired)` : ""}, exit ${code}`,
       `|error| p50 ${absolute?.median.toFixed(2)} p95 ${absolute?.p95.toFixed(2)} p99 ${absolute?.p99.toFixed(2)} max ${absolute?.max.toFixed(2)}`,
       `signed min ${signed?.min.toFixed(2)} median ${signed?.median.toFixed(2)}`,
-      health.frameSendLagMs ? `frame send lag p99 ${health.frameSendLagMs.p99.toFixed(2)} ms` : "",
-      `CPU ${health.cpuSeconds.toFixed(1)} s`,
-      health.valid ? "valid" : `INVALID (${health.reasons.join("; ")})`,
+      client === "bare" ? "bare ws client" : "",
+      health?.frameSendLagMs ? `frame send lag p99 ${health.frameSendLagMs.p99.toFixed(2)} ms` : "",
+      health ? `CPU ${health.cpuSeconds.toFixed(1)} s` : "",
+      health ? (health.valid ? "valid" : `INVALID (${health.reasons.join("; ")})`) : "",
     ]
       .filter(Boolean)
       .join(" | "),

@@ -1,0 +1,71 @@
+/**
+ * The floor voxbench is held against: a bare `ws` client doing the same speech-events exchange as a
+ * voxbench simple query (speech_start, the clip's duration later speech_end with the WAV, the
+ * reply's chunks until response_done, a think time, again), stamping its sends and receipts the
+ * simplest way (performance.now() around ws.send and in the message callback) and doing nothing else:
+ * no event log, no player, no analysis. It writes a turns.csv with the columns bench/wire-fidelity.ts
+ * reads (outcome, session_id, ttft_ms), so both go through the same capture and pairing.
+ *
+ *   node --import tsx bench/bare-client.ts --server ws://127.0.0.1:8000/ws --concurrency 500 --requests 2 --out turns.csv
+ */
+import { writeFile } from "node:fs/promises";
+import process from "node:process";
+import WebSocket from "ws";
+import { bundledFixturesDir, loadAudioLibrary } from "../src/audio/library.ts";
+import { toBase64 } from "../src/protocols/base64.ts";
+import { option } from "./support.ts";
+
+const server = option("--server", "ws://127.0.0.1:8000/ws");
+const concurrency = Number(option("--concurrency", "100"));
+const requests = Number(option("--requests", "5"));
+const out = option("--out", "bare-turns.csv");
+const rampUpMs = Number(option("--ramp-up", "2")) * 1000;
+
+const library = await loadAudioLibrary(bundledFixturesDir());
+const format = { encoding: "pcm16" as const, sampleRateHz: 16000, frameMs: 20 };
+const clips = library.byRole("query").map((asset) => ({
+  durationMs: asset.encoded(format).durationMs,
+  speechEnd: JSON.stringify({ type: "speech_end", audio: toBase64(asset.wav(format)) }),
+}));
+
+const rows: string[] = ["client_id,turn_index,outcome,session_id,ttft_ms"];
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function caller(clientId: number): Promise<void> {
+  await sleep((clientId / concurrency) * rampUpMs);
+  const ws = new WebSocket(server, { perMessageDeflate: false });
+  let sessionId = "";
+  let onMessage: (text: string, atMs: number) => void = () => {};
+  ws.on("message", (data) => {
+    const atMs = performance.now();
+    const text = String(data);
+    if (text.startsWith('{"event":"connected"')) sessionId = (JSON.parse(text) as { session_id: string }).session_id;
+    else onMessage(text, atMs);
+  });
+  await new Promise((resolve) => ws.once("open", resolve));
+  for (let turn = 0; turn < requests; turn++) {
+    const clip = clips[(clientId + turn) % clips.length]!;
+    ws.send('{"type":"speech_start"}');
+    await sleep(clip.durationMs);
+    let firstAudioMs: number | undefined;
+    const ended = new Promise<void>((resolve) => {
+      onMessage = (text, atMs) => {
+        if (firstAudioMs === undefined && text.startsWith('{"event":"play_audio"')) firstAudioMs = atMs;
+        if (text.startsWith('{"event":"response_done"')) resolve();
+      };
+    });
+    const sentMs = performance.now();
+    ws.send(clip.speechEnd);
+    await Promise.race([ended, sleep(30_000)]);
+    rows.push(`${clientId},${turn},${firstAudioMs === undefined ? "timeout" : "ok"},${sessionId},${firstAudioMs === undefined ? "" : (firstAudioMs - sentMs).toFixed(3)}`);
+    await sleep(3000 + 500 + Math.random() * 1500);
+  }
+  ws.close();
+}
+
+const cpuStart = process.cpuUsage();
+await Promise.all(Array.from({ length: concurrency }, (_, clientId) => caller(clientId)));
+const cpu = process.cpuUsage(cpuStart);
+await writeFile(out, `${rows.join("\n")}\n`);
+process.stderr.write(`bare client: ${rows.length - 1} turns, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s\n`);
+process.exit(0);
