@@ -4,11 +4,10 @@
  * large to be speech. Each must be refused at once with the file's name and the reason.
  */
 import { describe, test } from "node:test";
+import { inTempDir, makeFifo } from "../helpers/temp-files.ts";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AudioError } from "../../src/audio/audio-error.ts";
@@ -37,19 +36,6 @@ async function withinGuard<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-/** A temporary folder for one test, removed afterwards whatever happens. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "voxbench-special-"));
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function makeFifo(path: string): void {
-  execFileSync("mkfifo", [path]);
-}
 
 /** Checks that loading `path` fails with an AudioError naming it and giving `reason`. */
 async function assertAudioError(path: string, reason: string | RegExp): Promise<void> {

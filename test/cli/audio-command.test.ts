@@ -1,32 +1,19 @@
 import { describe, test } from "node:test";
+import { inTempDir, makeFifo } from "../helpers/temp-files.ts";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { isDeno, REPO_ROOT, runCli } from "../helpers/cli.ts";
 import { buildWav, sineWave } from "../helpers/wav-builder.ts";
-import { linesOf, runCliWithin } from "./hang-guard.ts";
+import { linesOf, runCliWithin } from "../helpers/hang-guard.ts";
 
 const FIXTURE = join(REPO_ROOT, "fixtures", "query_01_balance.wav");
 
 /** A control character that reached the output unescaped (newlines between lines excepted). */
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
-/** A temporary folder for one test, removed afterwards whatever happens. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "voxbench-special-"));
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function makeFifo(path: string): void {
-  execFileSync("mkfifo", [path]);
-}
 
 describe("voxbench audio", () => {
   test("reports good files and a one-line error for bad ones, then exits 2", async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, runCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
 import { MAX_CONFIG_FILE_BYTES } from "../../src/config/config-file.ts";
-import { linesOf, runCliWithin } from "./hang-guard.ts";
+import { linesOf, runCliWithin } from "../helpers/hang-guard.ts";
 
 let bot: BotFixture;
 let dir: string;

@@ -2,8 +2,7 @@ import type { AudioAsset } from "../../audio/asset.ts";
 import { wireFormatKey, type WireFormat } from "../../audio/wire-format.ts";
 import type { CallerOptions, CallerSide, ReplyAudioFormat, SessionEventBody, UtterancePlan } from "../adapter.ts";
 import { toBase64 } from "../base64.ts";
-import { otherProtocolHint } from "../hints.ts";
-import { frameText, parseJsonObject } from "../json.ts";
+import { decodeJsonFrame } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
 import { encodeClientMessage, serverEventFrom } from "./codec.ts";
 
@@ -41,17 +40,8 @@ const SPEECH_START = encodeClientMessage({ type: "speech_start" });
  * ```
  */
 export function decodeSpeechEventsFrame(data: Uint8Array, isBinary: boolean, replyFormat: ReplyAudioFormat): SessionEventBody[] {
-  if (isBinary) return [{ kind: "protocol_error", message: "binary frame where JSON text was expected" }];
-  const text = frameText(data);
-  const parsed = parseJsonObject(text);
-  if (!parsed.ok) return [{ kind: "protocol_error", message: `${parsed.reason}: ${text.slice(0, 80)}` }];
-  const decoded = serverEventFrom(parsed.value);
-  if (!decoded.ok) {
-    const hint = otherProtocolHint(parsed.value, "speech-events");
-    if (hint) return [{ kind: "protocol_error", message: hint }];
-    if (decoded.reason.startsWith("unknown event")) return [{ kind: "unknown", name: String(parsed.value.event) }];
-    return [{ kind: "protocol_error", message: `${decoded.reason}: ${text.slice(0, 80)}` }];
-  }
+  const decoded = decodeJsonFrame(data, isBinary, "speech-events", serverEventFrom);
+  if (!decoded.ok) return decoded.events;
   const event = decoded.value;
   switch (event.event) {
     case "connected":

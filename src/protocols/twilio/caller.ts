@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CallerOptions, CallerSide, SessionEventBody } from "../adapter.ts";
 import { toBase64 } from "../base64.ts";
-import { otherProtocolHint } from "../hints.ts";
-import { frameText, parseJsonObject } from "../json.ts";
+import { decodeJsonFrame } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
 import { botMessageFrom, encodeCallerMark, encodeConnected, encodeMedia, encodeStart, encodeStop, type CallIdentity } from "./codec.ts";
 
@@ -61,17 +60,8 @@ export function twilioCaller(options: CallerOptions): CallerSide {
       return encodeMedia({ streamSid: identity.streamSid, sequenceNumber: ++sequenceNumber, chunk, timestampMs: (chunk - 1) * frameMs, payload: lastPayload });
     },
     decode(data, isBinary): SessionEventBody[] {
-      if (isBinary) return [{ kind: "protocol_error", message: "binary frame: Twilio Media Streams messages are JSON text" }];
-      const text = frameText(data);
-      const parsed = parseJsonObject(text);
-      if (!parsed.ok) return [{ kind: "protocol_error", message: `${parsed.reason}: ${text.slice(0, 80)}` }];
-      const decoded = botMessageFrom(parsed.value);
-      if (!decoded.ok) {
-        const hint = otherProtocolHint(parsed.value, "twilio");
-        if (hint) return [{ kind: "protocol_error", message: hint }];
-        if (decoded.reason.startsWith("unknown event")) return [{ kind: "unknown", name: String(parsed.value.event) }];
-        return [{ kind: "protocol_error", message: `${decoded.reason}: ${text.slice(0, 80)}` }];
-      }
+      const decoded = decodeJsonFrame(data, isBinary, "twilio", botMessageFrom);
+      if (!decoded.ok) return decoded.events;
       const message = decoded.value;
       if (message.streamSid !== identity.streamSid) {
         return [{ kind: "protocol_error", message: `${message.event} for another stream (streamSid ${message.streamSid.slice(0, 40)}, this call's is ${identity.streamSid})` }];
