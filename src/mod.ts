@@ -94,6 +94,7 @@ export {
 export { PROTOCOLS, DEFAULT_PROTOCOL, protocolByName, resolveProtocol } from "./protocols/registry.ts";
 export { speechEvents } from "./protocols/speech-events/protocol.ts";
 export { twilio } from "./protocols/twilio/protocol.ts";
+export { pcm } from "./protocols/pcm/protocol.ts";
 export { toBase64, fromBase64 } from "./protocols/base64.ts";
 export { Session, SessionError, type SendMarks, type SessionOptions } from "./session/session.ts";
 export type { Speaking, SpokenUtterance, Voice } from "./session/voice.ts";

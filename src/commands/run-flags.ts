@@ -18,7 +18,7 @@ import type { RunOptions } from "../load/options.ts";
 /** Every flag of `voxbench run` (and `demo`, but --server), with its help text. */
 export const RUN_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
   { name: "--server <url>", description: "WebSocket URL of the bot (default ws://localhost:8000/ws)" },
-  { name: "--protocol <name>", description: "Wire protocol the bot speaks: speech-events or twilio (default speech-events)" },
+  { name: "--protocol <name>", description: "Wire protocol the bot speaks: speech-events, twilio or pcm (default speech-events)" },
   { name: "--param <name=value>", description: "A parameter the protocol passes to the bot at the start of each call (Twilio's customParameters); repeatable" },
   { name: "--concurrency <n>", description: "Simultaneous callers, one connection each (default 10)" },
   { name: "--requests <n>", description: "Turns per caller (default 5)" },

@@ -24,7 +24,7 @@ export interface RunOptions {
   /** Default ws://localhost:8000/ws. */
   server?: string;
   /**
-   * The wire protocol: a name ("speech-events", the default, or "twilio"), or an adapter object
+   * The wire protocol: a name ("speech-events", the default, "twilio" or "pcm"), or an adapter object
    * for a protocol of your own (see ProtocolAdapter).
    */
   protocol?: string | ProtocolAdapter;

@@ -2,11 +2,13 @@ import { UsageError } from "../common/errors.ts";
 import type { ProtocolAdapter } from "./adapter.ts";
 import { speechEvents } from "./speech-events/protocol.ts";
 import { twilio } from "./twilio/protocol.ts";
+import { pcm } from "./pcm/protocol.ts";
 
 /** Every protocol voxbench speaks, by `--protocol` name: adding one is a folder and a line here. */
 export const PROTOCOLS: Readonly<Record<string, ProtocolAdapter>> = {
   "speech-events": speechEvents,
   twilio,
+  pcm,
 };
 
 /** The protocol runs use when none is named. */

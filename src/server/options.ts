@@ -12,7 +12,7 @@ export interface ServerOptions {
   port?: number;
   /** Seed for latencies, reply choice and faults. Default 1. */
   seed?: number;
-  /** The wire protocol: "speech-events" (default), "twilio", or an adapter object. */
+  /** The wire protocol: "speech-events" (default), "twilio", "pcm", or an adapter object. */
   protocol?: string | ProtocolAdapter;
   /** Streaming protocols: the bot's VAD ends an utterance after this much silence. Default 500 ms. */
   endpointingMs?: number;
