@@ -101,13 +101,15 @@ for (const concurrency of counts) {
     const match = /"session_id":"([^"]+)"|"streamSid":"(MZ[0-9a-f]+)"/.exec(connection.frames.map((frame) => frame.head).join("\n"));
     if (match) bySession.set(match[1] ?? match[2]!, connection.frames);
   }
+  // Raw PCM carries no id: callers connect in client order (ramp-up spaces them 20 ms apart at 100 callers).
+  const byClient = connections.map((connection) => connection.frames);
   const errors: number[] = [];
   const turnsOfSession = new Map<string, number>();
   let unpaired = 0;
   for (const row of rows.slice(1)) {
     if (column(row, "outcome") !== "ok") continue;
     const session = column(row, "session_id");
-    const frames = bySession.get(session);
+    const frames = protocol === "pcm" ? byClient[Number(column(row, "client_id"))] : bySession.get(session);
     const turnOnConnection = turnsOfSession.get(session) ?? 0;
     turnsOfSession.set(session, turnOnConnection + 1);
     if (!frames) {
@@ -115,7 +117,11 @@ for (const concurrency of counts) {
       continue;
     }
     let wire: number | undefined;
-    if (protocol === "twilio") {
+    if (protocol === "pcm") {
+      let binary = 0;
+      const chunk = Number(column(row, "speech_end_chunk"));
+      wire = wireTtftMs(frames, (frame) => frame.opcode === 2 && ++binary === chunk, (frame) => frame.opcode === 2);
+    } else if (protocol === "twilio") {
       const chunk = column(row, "speech_end_chunk");
       wire = wireTtftMs(frames, (frame) => frame.head.includes(`"chunk":"${chunk}"`), (frame) => frame.head.startsWith('{"event":"media"'));
     } else {
