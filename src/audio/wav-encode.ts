@@ -9,6 +9,7 @@ import type { PcmClip } from "./pcm.ts";
 
 const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_MULAW = 0x0007;
+const WAVE_FORMAT_ALAW = 0x0006;
 
 function writeAscii(view: DataView, offset: number, text: string): void {
   for (let i = 0; i < text.length; i++) view.setUint8(offset + i, text.charCodeAt(i));
@@ -90,10 +91,9 @@ export function encodeWavMuLaw(clip: PcmClip): Uint8Array {
  * console.log(wav.length); // 364
  * ```
  */
-export function wrapWav(payload: Uint8Array, encoding: "pcm16" | "mulaw", sampleRateHz: number): Uint8Array {
-  return encoding === "pcm16"
-    ? buildWav(WAVE_FORMAT_PCM, sampleRateHz, 16, payload)
-    : buildWav(WAVE_FORMAT_MULAW, sampleRateHz, 8, payload);
+export function wrapWav(payload: Uint8Array, encoding: "pcm16" | "mulaw" | "alaw", sampleRateHz: number): Uint8Array {
+  if (encoding === "pcm16") return buildWav(WAVE_FORMAT_PCM, sampleRateHz, 16, payload);
+  return buildWav(encoding === "mulaw" ? WAVE_FORMAT_MULAW : WAVE_FORMAT_ALAW, sampleRateHz, 8, payload);
 }
 
 /** Int16 samples as little-endian bytes (a copy on big-endian hosts, a view elsewhere is not safe to share). */

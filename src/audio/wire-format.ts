@@ -1,14 +1,14 @@
-import { decodeMuLaw, encodeMuLaw } from "./g711.ts";
+import { decodeALaw, decodeMuLaw, encodeALaw, encodeMuLaw } from "./g711.ts";
 import type { PcmClip } from "./pcm.ts";
 import { resample } from "./resample.ts";
 import { pcm16Bytes } from "./wav-encode.ts";
 import { int16FromLittleEndian } from "./int16-le.ts";
 
 /** Sample encodings a voice bot may expect on the wire. */
-export type WireEncoding = "pcm16" | "mulaw";
+export type WireEncoding = "pcm16" | "mulaw" | "alaw";
 
 /**
- * What a server expects: PCM16 little-endian at 8/16/24/48 kHz, or mu-law at 8 kHz, optionally in
+ * What a server expects: PCM16 little-endian at 8/16/24/48 kHz, or G.711 mu-law or A-law at 8 kHz, optionally in
  * microphone frames of `frameMs`: a microphone only ever yields whole frames, so an utterance is
  * padded with silence to a whole number of them (and lasts that long).
  */
@@ -43,10 +43,10 @@ export interface EncodedAudio {
  * ```
  */
 export function wireFormatProblem(format: WireFormat): string | undefined {
-  if (format.encoding === "mulaw") {
-    if (format.sampleRateHz !== 8000) return `mu-law is sent at 8000 Hz only (got ${format.sampleRateHz} Hz)`;
+  if (format.encoding === "mulaw" || format.encoding === "alaw") {
+    if (format.sampleRateHz !== 8000) return `${format.encoding === "mulaw" ? "mu-law" : "A-law"} is sent at 8000 Hz only (got ${format.sampleRateHz} Hz)`;
   } else if (format.encoding !== "pcm16") {
-    return `unknown encoding "${String(format.encoding)}" (use pcm16 or mulaw)`;
+    return `unknown encoding "${String(format.encoding)}" (use pcm16, mulaw or alaw)`;
   } else if (!PCM16_SAMPLE_RATES_HZ.includes(format.sampleRateHz)) {
     return `unsupported sample rate ${format.sampleRateHz} Hz (use ${PCM16_SAMPLE_RATES_HZ.join(", ")})`;
   }
@@ -103,7 +103,7 @@ export function encodeForWire(clip: PcmClip, format: WireFormat): EncodedAudio {
   if (problem) throw new RangeError(problem);
   const resampled = resample(clip, format.sampleRateHz);
   const samples = format.frameMs === undefined ? resampled.samples : padToWholeFrames(resampled.samples, samplesPerFrame(format.frameMs, format.sampleRateHz));
-  const bytes = format.encoding === "pcm16" ? pcm16Bytes(samples) : encodeMuLaw(samples);
+  const bytes = format.encoding === "pcm16" ? pcm16Bytes(samples) : format.encoding === "mulaw" ? encodeMuLaw(samples) : encodeALaw(samples);
   return { format, bytes, durationMs: (samples.length / format.sampleRateHz) * 1000 };
 }
 
@@ -122,7 +122,7 @@ export function wireDurationMs(byteLength: number, format: WireFormat): number {
 }
 
 /**
- * Decodes wire bytes back to Int16 samples (PCM16 LE or mu-law). A trailing odd byte of PCM16 is
+ * Decodes wire bytes back to Int16 samples (PCM16 LE, mu-law or A-law). A trailing odd byte of PCM16 is
  * ignored.
  *
  * @example
@@ -133,5 +133,6 @@ export function wireDurationMs(byteLength: number, format: WireFormat): number {
  */
 export function decodeWireAudio(bytes: Uint8Array, format: WireFormat): Int16Array {
   if (format.encoding === "mulaw") return decodeMuLaw(bytes);
+  if (format.encoding === "alaw") return decodeALaw(bytes);
   return int16FromLittleEndian(bytes);
 }
