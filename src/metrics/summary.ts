@@ -23,6 +23,9 @@ export const SUMMARY_METRICS = [
   "server_tts_ttfb_ms",
   "server_tool_ms",
   "server_queue_ms",
+  "endpoint_ms",
+  "input_tokens",
+  "output_tokens",
 ] as const satisfies readonly (keyof TurnRecord)[];
 
 export type SummaryMetric = (typeof SUMMARY_METRICS)[number];

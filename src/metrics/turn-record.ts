@@ -56,6 +56,16 @@ export interface TurnRecord {
    * with a packet capture).
    */
   speech_end_chunk: number | null;
+  /**
+   * Where the bot says when its VAD decided the caller stopped talking (Realtime's speech_stopped):
+   * the caller's end of speech (the frame holding it sent) -> that event received.
+   */
+  endpoint_ms: number | null;
+  /** How the bot's responses in the turn ended, in order, where the protocol says (Realtime: "completed", "cancelled/completed"...). */
+  response_status: string | null;
+  /** Tokens the bot's responses in the turn reported using (Realtime's response.done usage), summed. */
+  input_tokens: number | null;
+  output_tokens: number | null;
   /** Values of the scenario's own columns (see Scenario.columns), by column name. */
   extra: Record<string, number | string | null>;
 }
@@ -98,6 +108,10 @@ export const TURN_COLUMNS: readonly Exclude<keyof TurnRecord, "extra">[] = [
   "connect_attempts",
   "protocol",
   "speech_end_chunk",
+  "endpoint_ms",
+  "response_status",
+  "input_tokens",
+  "output_tokens",
 ];
 
 /**
@@ -152,6 +166,10 @@ export function emptyTurnRecord(
     connect_attempts: null,
     protocol: null,
     speech_end_chunk: null,
+    endpoint_ms: null,
+    response_status: null,
+    input_tokens: null,
+    output_tokens: null,
     extra: {},
   };
 }

@@ -4,7 +4,7 @@
  * registered by one line in registry.ts. Scenarios, metrics and reports never see the protocol:
  * they speak utterances and read {@link SessionEvent}s.
  */
-import type { AudioAsset } from "../audio/asset.ts";
+import type { AudioAsset, AudioRole } from "../audio/asset.ts";
 import type { PcmClip } from "../audio/pcm.ts";
 import type { WireFormat } from "../audio/wire-format.ts";
 
@@ -55,8 +55,19 @@ export type SessionEventBody =
   | { readonly kind: "metrics"; readonly timings: Readonly<Record<string, unknown>> }
   | { readonly kind: "tool_call"; readonly name: string; readonly callId: string }
   | { readonly kind: "tool_result"; readonly name: string; readonly callId: string }
+  /** The bot's own VAD saw the caller start or stop talking (Realtime's input_audio_buffer.speech_started/stopped). */
+  | { readonly kind: "vad"; readonly edge: "start" | "end" }
+  /** How one of the bot's responses ended and what it cost, where the protocol says (Realtime's response.done). */
+  | {
+      readonly kind: "response_status";
+      readonly status: string;
+      readonly reason: string | undefined;
+      readonly inputTokens: number | undefined;
+      readonly outputTokens: number | undefined;
+    }
   | { readonly kind: "server_error"; readonly message: string }
-  | { readonly kind: "protocol_error"; readonly message: string }
+  /** `wrongProtocol`: the bot speaks another protocol or dialect (nothing it sends can be read): waiting for its reply is pointless. */
+  | { readonly kind: "protocol_error"; readonly message: string; readonly wrongProtocol?: boolean }
   | { readonly kind: "unknown"; readonly name: string }
   | { readonly kind: "closed"; readonly code: number; readonly reason: string };
 
@@ -81,6 +92,15 @@ export interface UtterancePlan {
   readonly endFrame: number;
 }
 
+/**
+ * Frames a protocol's client sends on its own, in answer to the bot: after `afterMs` (0: at once).
+ * Realtime's `conversation.item.truncate` after a stop, a tool's output after the tool ran.
+ */
+export interface CallerAnswer {
+  readonly afterMs: number;
+  readonly frames: readonly WireFrame[];
+}
+
 /** What a caller side is told about the run when a connection opens. */
 export interface CallerOptions {
   /** The caller's audio on the wire (already resolved by {@link ProtocolAdapter.callerFormat}). */
@@ -91,6 +111,8 @@ export interface CallerOptions {
   readonly parameters: Readonly<Record<string, string>>;
   /** Distinct per connection of a run: seeds the protocol's own identifiers (Twilio's streamSid). */
   readonly connectionKey: string;
+  /** Where the client runs the bot's tools (Realtime's function calls): how long a tool takes before its output is sent. Default 0. */
+  readonly toolResultMs?: number;
 }
 
 /**
@@ -113,6 +135,19 @@ export interface CallerSide {
   decode(data: Uint8Array, isBinary: boolean): SessionEventBody[];
   /** The answer to a mark once the audio sent before it has played, where the protocol has one (Twilio). */
   markPlayed(name: string): WireFrame | undefined;
+  /**
+   * What the client must send in answer to a logged event (stamped), where the protocol asks the
+   * client to act: Realtime truncates an interrupted item to what was played, and returns tool outputs.
+   */
+  answer?(event: SessionEvent): readonly CallerAnswer[];
+  /**
+   * Frames sent right after the frame holding an utterance's speech onset, on a stream (Realtime's
+   * manual mode cancels a reply being played). `role` is the clip's: a client that decides turns
+   * itself does not act on a "noise".
+   */
+  startOfSpeech?(role: AudioRole): WireFrame[];
+  /** Frames sent right after the frame holding an utterance's end of speech, on a stream (Realtime's manual mode commits and asks for a reply). */
+  endOfSpeech?(role: AudioRole): WireFrame[];
   /** Frames sent before the caller hangs up (Twilio's stop). */
   closing(): WireFrame[];
 }
@@ -132,7 +167,17 @@ export type BotInput =
   /** A frame the bot answers with an error event (malformed, not allowed). */
   | { readonly kind: "invalid"; readonly reason: string }
   /** A frame the protocol allows and the bot has nothing to do with. */
-  | { readonly kind: "ignored" };
+  | { readonly kind: "ignored" }
+  /** Frames the protocol's bot side answers by itself (Realtime's session.updated, conversation.item.truncated). */
+  | { readonly kind: "answer"; readonly frames: readonly WireFrame[] }
+  /** How the caller wants its turns detected (Realtime's session.update): the bot's VAD with this silence, or manual commits. */
+  | { readonly kind: "turn_detection"; readonly mode: "server" | "manual"; readonly silenceMs: number | undefined; readonly interrupt: boolean }
+  /** Manual turns: the caller ended its utterance (Realtime's input_audio_buffer.commit). */
+  | { readonly kind: "commit" }
+  /** The caller asks for a reply (Realtime's response.create): to a committed utterance, or after a tool's output. */
+  | { readonly kind: "respond" }
+  /** The caller cancels the reply in progress (Realtime's response.cancel). */
+  | { readonly kind: "cancel" };
 
 /** One chunk of a reply, prepared once and shared by every connection. */
 export interface ReplyChunk {
@@ -176,12 +221,26 @@ export interface BotSide {
   toolCall(name: string, callId: string): WireFrame[];
   toolResult(name: string, callId: string, durationMs: number): WireFrame[];
   error(message: string): WireFrame[];
+  /** The bot's VAD heard the caller start talking at `audioStartMs` of the call's audio, where the protocol says so (Realtime's speech_started). */
+  speechStarted?(audioStartMs: number): WireFrame[];
+  /** The bot's VAD decided the caller stopped talking at `audioEndMs` of the call's audio (Realtime's speech_stopped, committed, item added). */
+  speechStopped?(audioEndMs: number): WireFrame[];
+  /** Set where a stop ends the reply for good (Realtime's cancelled response): the bot never resumes it. */
+  readonly stopEndsReply?: boolean;
+  /** Set where the client runs tools (Realtime's function calls): the bot waits for the output instead of the tool's time. */
+  readonly clientRunsTools?: boolean;
+  /** Set where every reply must end with the protocol's end event (Realtime's response.done), whatever --done-event says. */
+  readonly alwaysEndsReplies?: boolean;
 }
 
 /** What the reference bot's side is told about the server when a caller connects. */
 export interface BotOptions {
   /** Rate of headerless PCM16 in a speech_end (speech-events). */
   readonly inputSampleRateHz: number;
+  /** The format the server's reply chunks are in (a protocol whose caller picks another converts them). */
+  readonly replyFormat?: ReplyAudioFormat;
+  /** The caller's handshake headers (lower-case names): Realtime speaks the beta API to `OpenAI-Beta: realtime=v1`. */
+  readonly requestHeaders?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**
@@ -211,4 +270,8 @@ export interface ProtocolAdapter {
   caller(options: CallerOptions): CallerSide;
   /** The reference bot's side for one new connection. */
   bot(options: BotOptions): BotSide;
+  /** Handshake headers every caller sends on this protocol (Realtime beta: `OpenAI-Beta: realtime=v1`); --header wins. */
+  readonly handshakeHeaders?: Readonly<Record<string, string>>;
+  /** The protocol's settings as run, for summary.json (Realtime's API and session). */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }

@@ -24,3 +24,26 @@ export function fromBase64(text: string): Uint8Array | undefined {
   if (!clean && !/^[A-Za-z0-9+/\r\n]*={0,2}$/.test(text)) return undefined;
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
+
+/** Base64 of the frames callers send (views into shared clips, or a shared silent frame), encoded once. */
+const sharedPayloads = new WeakMap<Uint8Array, string>();
+
+/**
+ * Base64 of bytes that never change (a clip's frame, shared by every caller; a silent frame):
+ * encoded once per buffer.
+ *
+ * @example
+ * ```ts
+ * import { sharedBase64 } from "./base64.ts";
+ * const frame = new Uint8Array([1, 2, 3]);
+ * console.log(sharedBase64(frame) === sharedBase64(frame)); // true
+ * ```
+ */
+export function sharedBase64(bytes: Uint8Array): string {
+  let payload = sharedPayloads.get(bytes);
+  if (payload === undefined) {
+    payload = toBase64(bytes);
+    sharedPayloads.set(bytes, payload);
+  }
+  return payload;
+}

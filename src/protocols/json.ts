@@ -58,7 +58,7 @@ export function decodeJsonFrame<T>(
   const decoded = validate(parsed.value);
   if (decoded.ok) return decoded;
   const hint = otherProtocolHint(parsed.value, protocol);
-  if (hint) return { ok: false, events: [{ kind: "protocol_error", message: hint }] };
+  if (hint) return { ok: false, events: [{ kind: "protocol_error", message: hint, wrongProtocol: true }] };
   if (decoded.reason.startsWith("unknown event")) return { ok: false, events: [{ kind: "unknown", name: String(parsed.value.event ?? parsed.value.type) }] };
   return { ok: false, events: [{ kind: "protocol_error", message: `${decoded.reason}: ${text.slice(0, 80)}` }] };
 }

@@ -14,7 +14,7 @@ import { parseThreshold } from "../metrics/verdicts.ts";
 import { readCsv } from "./read-csv.ts";
 
 /** turns.csv columns that hold text; every other column holds a number (or is empty). */
-const TEXT_COLUMNS: ReadonlySet<string> = new Set(["run_id", "scenario", "audio_file", "started_at", "outcome", "error", "second_audio_file", "session_id", "reply_end", "protocol"]);
+const TEXT_COLUMNS: ReadonlySet<string> = new Set(["run_id", "scenario", "audio_file", "started_at", "outcome", "error", "second_audio_file", "session_id", "reply_end", "protocol", "response_status"]);
 
 /** A text cell as it was before turns.csv made it safe for spreadsheets (a leading ' before =, +, -, @). */
 function unsafeText(cell: string): string {

@@ -107,8 +107,21 @@ function earliestLoggedError(turn: TurnContext): { outcome: "protocol_error" | "
 function addLoggedFacts(turn: TurnContext): void {
   const record = turn.record;
   const toolCalls = new Map<string, number>();
-  for (const event of turn.session.eventsSince(turn.startCursor)) {
+  const first = turn.firstUtterance;
+  const statuses: string[] = [];
+  for (const [offset, event] of turn.session.eventsSince(turn.startCursor).entries()) {
     switch (event.kind) {
+      case "vad":
+        // The bot's end-of-speech decision for the first utterance: the first "end" after its end of speech left.
+        if (event.edge === "end" && first && record.endpoint_ms === null && turn.startCursor + offset >= first.cursor && event.atMs >= first.speechEndMs) {
+          record.endpoint_ms = roundMs(event.atMs - first.speechEndMs);
+        }
+        break;
+      case "response_status":
+        statuses.push(event.status);
+        if (event.inputTokens !== undefined) record.input_tokens = (record.input_tokens ?? 0) + event.inputTokens;
+        if (event.outputTokens !== undefined) record.output_tokens = (record.output_tokens ?? 0) + event.outputTokens;
+        break;
       case "protocol_error":
         turn.noteFailure("protocol_error", event.message);
         break;
@@ -140,4 +153,5 @@ function addLoggedFacts(turn: TurnContext): void {
         break;
     }
   }
+  if (statuses.length > 0) record.response_status = statuses.join("/");
 }

@@ -103,6 +103,8 @@ export class TurnContext {
   readonly startCursor: number;
   /** Set by analyses: the turn is not over for the caller until the bot's audio has played out. */
   playbackEndMs = 0;
+  /** The turn's first utterance once its end of speech has left (what endpoint_ms counts from). */
+  firstUtterance: SpokenUtterance | undefined;
   private picks = 0;
   private readonly timing: TurnTimingSink;
   private readonly signal: AbortSignal | undefined;
@@ -192,6 +194,7 @@ export class TurnContext {
       this.timing.sendOverhead(spoken.sendOverheadMs);
       this.record.send_overhead_ms ??= roundMs(spoken.sendOverheadMs);
       if (spoken.endFrameNumber !== undefined) this.record.speech_end_chunk ??= spoken.endFrameNumber;
+      this.firstUtterance ??= spoken;
       return spoken;
     });
     done.catch(() => {});
@@ -222,12 +225,20 @@ export class TurnContext {
     }
   }
 
-  /** The first reply audio after an utterance; fails with timeout_first_audio or server_error. */
+  /**
+   * The first reply audio after an utterance; fails with timeout_first_audio, server_error, or at
+   * once with protocol_error when the bot speaks another protocol (its audio could never be read).
+   */
   async waitForFirstAudio(utterance: Utterance, fromCursor: number = utterance.cursor): Promise<EventMark> {
     const deadlineMs = utterance.speechEndMs + this.settings.timeoutMs;
-    const found = await this.waitFor((event) => event.kind === "audio" || event.kind === "server_error", fromCursor, deadlineMs);
+    const found = await this.waitFor(
+      (event) => event.kind === "audio" || event.kind === "server_error" || (event.kind === "protocol_error" && event.wrongProtocol === true),
+      fromCursor,
+      deadlineMs,
+    );
     if (!found) this.fail("timeout_first_audio", `no reply audio within ${this.settings.timeoutMs / 1000} s of the end of speech`);
     if (found.event.kind === "server_error") this.fail("server_error", `server error: ${found.event.message}`);
+    if (found.event.kind === "protocol_error") this.fail("protocol_error", found.event.message);
     return { atMs: found.atMs, cursor: found.cursor };
   }
 

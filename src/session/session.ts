@@ -3,7 +3,7 @@ import type WebSocket from "ws";
 import type { WireFormat } from "../audio/wire-format.ts";
 import { monotonicNowMs, type MonotonicClock } from "../common/clock.ts";
 import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
-import { frameForSocket, type CallerSide, type ProtocolAdapter, type SessionEvent, type SessionEventBody, type WireFrame } from "../protocols/adapter.ts";
+import { frameForSocket, type CallerAnswer, type CallerSide, type ProtocolAdapter, type SessionEvent, type SessionEventBody, type WireFrame } from "../protocols/adapter.ts";
 import type { OpenedSocket } from "./socket.ts";
 import { createVoice, type Voice, type VoiceTiming } from "./voice.ts";
 import { stampWrites, type WriteStamp } from "./write-stamp.ts";
@@ -120,6 +120,8 @@ export class Session {
   /** Marks waiting for the audio before them to play: how to answer each now, and how to forget it. */
   private readonly pendingMarks = new Map<number, { readonly answer: () => void; cancel: () => void }>();
   private markCount = 0;
+  /** Protocol answers waiting for their time (a tool's output), forgotten when the connection closes. */
+  private readonly pendingAnswers = new Set<() => void>();
 
   constructor(socket: OpenedSocket, options: SessionOptions) {
     this.ws = socket.ws;
@@ -329,9 +331,12 @@ export class Session {
       case "closed":
         for (const mark of this.pendingMarks.values()) mark.cancel();
         this.pendingMarks.clear();
+        for (const cancel of this.pendingAnswers) cancel();
+        this.pendingAnswers.clear();
         break;
     }
     this.log.push(event);
+    if (this.caller.answer && event.kind !== "closed") this.sendAnswers(this.caller.answer(event), event.atMs);
     const cursor = this.cursor - 1;
     for (const waiter of [...this.waiters]) {
       if (waiter.predicate(event)) {
@@ -343,6 +348,21 @@ export class Session {
         waiter.cancelDeadline();
         waiter.reject(closedFailure(event));
       }
+    }
+  }
+
+  /** Sends what the protocol's client answers to an event: now, or `afterMs` after the event. */
+  private sendAnswers(answers: readonly CallerAnswer[], atMs: number): void {
+    for (const answer of answers) {
+      if (answer.afterMs <= 0) {
+        for (const frame of answer.frames) this.sendNow(frame);
+        continue;
+      }
+      const cancel = this.scheduler.at(atMs + answer.afterMs, () => {
+        this.pendingAnswers.delete(cancel);
+        for (const frame of answer.frames) this.sendNow(frame);
+      });
+      this.pendingAnswers.add(cancel);
     }
   }
 

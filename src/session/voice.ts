@@ -182,7 +182,7 @@ export function framedClip(asset: AudioAsset, format: WireFormat & { readonly fr
   return framed;
 }
 
-/** One silent frame per wire format (mu-law silence is 0xff, PCM16 silence zeros), shared. */
+/** One silent frame per wire format (mu-law silence is 0xff, A-law 0xd5, PCM16 zeros), shared. */
 const silentFrames = new Map<string, Uint8Array>();
 
 function silentFrame(format: WireFormat & { readonly frameMs: number }): Uint8Array {
@@ -191,6 +191,7 @@ function silentFrame(format: WireFormat & { readonly frameMs: number }): Uint8Ar
   if (!frame) {
     frame = new Uint8Array(samplesPerFrame(format.frameMs, format.sampleRateHz) * bytesPerSample(format.encoding));
     if (format.encoding === "mulaw") frame.fill(0xff);
+    else if (format.encoding === "alaw") frame.fill(0xd5);
     silentFrames.set(key, frame);
   }
   return frame;
@@ -285,14 +286,17 @@ class StreamVoice implements Voice {
     const isEnd = utterance !== undefined && index === utterance.clip.endFrame;
     const cursor = this.session.cursor;
     const calledMs = this.options.clock();
-    const sentMs = this.session.sendNow(this.options.caller.audioFrame(utterance ? utterance.clip.frames[index]! : this.silence));
+    const caller = this.options.caller;
+    const sentMs = this.session.sendNow(caller.audioFrame(utterance ? utterance.clip.frames[index]! : this.silence));
     this.options.timing?.frameSendLag(lagMs);
     if (utterance) {
       if (index === utterance.clip.onsetFrame) {
         utterance.speechStartMs = sentMs;
         utterance.onset.resolve(sentMs);
+        if (caller.startOfSpeech) for (const frame of caller.startOfSpeech(utterance.asset.role)) this.session.sendNow(frame);
       }
       if (isEnd) {
+        if (caller.endOfSpeech) for (const frame of caller.endOfSpeech(utterance.asset.role)) this.session.sendNow(frame);
         utterance.done.resolve({
           asset: utterance.asset,
           speechStartMs: utterance.speechStartMs,

@@ -1,21 +1,9 @@
 import { createHash } from "node:crypto";
 import type { CallerOptions, CallerSide, SessionEventBody } from "../adapter.ts";
-import { toBase64 } from "../base64.ts";
+import { sharedBase64 } from "../base64.ts";
 import { decodeJsonFrame } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
 import { botMessageFrom, encodeCallerMark, encodeConnected, encodeMedia, encodeStart, encodeStop, type CallIdentity } from "./codec.ts";
-
-/** Base64 of the frames callers send (views into shared clips, or a shared silent frame), encoded once. */
-const payloads = new WeakMap<Uint8Array, string>();
-
-function base64Of(audio: Uint8Array): string {
-  let payload = payloads.get(audio);
-  if (payload === undefined) {
-    payload = toBase64(audio);
-    payloads.set(audio, payload);
-  }
-  return payload;
-}
 
 /** Twilio-shaped identifiers ("MZ" and 32 hex digits...), derived from the connection's key so a seeded run repeats them. */
 export function callIdentity(connectionKey: string): CallIdentity {
@@ -54,7 +42,7 @@ export function twilioCaller(options: CallerOptions): CallerSide {
       // Silence is the same buffer frame after frame, and a clip's frames are shared by every caller: each is encoded once.
       if (audio !== lastAudio) {
         lastAudio = audio;
-        lastPayload = base64Of(audio);
+        lastPayload = sharedBase64(audio);
       }
       const chunk = ++chunks;
       return encodeMedia({ streamSid: identity.streamSid, sequenceNumber: ++sequenceNumber, chunk, timestampMs: (chunk - 1) * frameMs, payload: lastPayload });
