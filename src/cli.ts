@@ -60,7 +60,7 @@ withRunOptions(cli.command("demo", "Start the reference bot in-process and run t
   .action((options) => demoCommand(options));
 
 cli
-  .command("serve", "Run the reference voice bot on ws://HOST:PORT/ws (speech-events, or --protocol twilio)")
+  .command("serve", "Run the reference voice bot on ws://HOST:PORT/ws in any --protocol (openai-realtime also on /v1/realtime)")
   .option("--protocol <name>", `Wire protocol: ${Object.keys(PROTOCOLS).join(", ")} (default speech-events)`)
   .option("--host <host>", "Address to listen on (default 127.0.0.1)")
   .option("--port <port>", "Port; 0 picks a free one (default 8000)")

@@ -18,7 +18,10 @@ import type { RunOptions } from "../load/options.ts";
 /** Every flag of `voxbench run` (and `demo`, but --server), with its help text. */
 export const RUN_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
   { name: "--server <url>", description: "WebSocket URL of the bot (default ws://localhost:8000/ws)" },
-  { name: "--protocol <name>", description: "Wire protocol the bot speaks: speech-events, twilio or pcm (default speech-events)" },
+  { name: "--protocol <name>", description: "Wire protocol the bot speaks: speech-events, twilio, pcm or openai-realtime (default speech-events)" },
+  { name: "--realtime-session <file>", description: "OpenAI Realtime: JSON file with the session sent in session.update on open (default: PCM16 24 kHz in and out, server VAD, one tool)" },
+  { name: "--realtime-api <ga|beta>", description: "OpenAI Realtime: the API's event names, GA or beta (beta also sends OpenAI-Beta: realtime=v1) (default ga)" },
+  { name: "--tool-result-ms <ms>", description: "Where the caller runs the bot's tools (OpenAI Realtime function calls): how long each takes before its output is sent (default 0)" },
   { name: "--param <name=value>", description: "A parameter the protocol passes to the bot at the start of each call (Twilio's customParameters); repeatable" },
   { name: "--concurrency <n>", description: "Simultaneous callers, one connection each (default 10)" },
   { name: "--requests <n>", description: "Turns per caller (default 5)" },
@@ -31,11 +34,11 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
   { name: "--seed <n>", description: "Makes the mix, file choice and timings reproducible (default: random, recorded)" },
   { name: "--audio-dir <dir>", description: "WAV clips by role: manifest.json or names query_*, tool_*, interrupt_*, noise_*, query_2s_* (default: bundled fixtures)" },
   { name: "--silence", description: "Speak digital silence, as the old script did (real bots hear nothing)" },
-  { name: "--sample-rate <hz>", description: "Sample rate of the audio sent: 8000, 16000, 24000, 48000 (default 16000; 8000 for mu-law)" },
-  { name: "--encoding <pcm16|mulaw>", description: "Encoding of the audio sent (default pcm16)" },
+  { name: "--sample-rate <hz>", description: "Sample rate of the audio sent: 8000, 16000, 24000, 48000 (default 16000; 8000 for mu-law and A-law)" },
+  { name: "--encoding <pcm16|mulaw|alaw>", description: "Encoding of the audio sent (default pcm16)" },
   { name: "--frame-ms <ms>", description: "Microphone frame length: each utterance is whole frames, padded with silence, and speech_end leaves when the last frame is captured (default 20)" },
   { name: "--reply-sample-rate <hz>", description: "Rate of headerless reply audio (default: --sample-rate)" },
-  { name: "--reply-encoding <pcm16|mulaw>", description: "Encoding of headerless reply audio (default: --encoding)" },
+  { name: "--reply-encoding <pcm16|mulaw|alaw>", description: "Encoding of headerless reply audio (default: --encoding)" },
   { name: "--timeout-simple <s>", description: "Simple query timeout, seconds (default 30)" },
   { name: "--timeout-tool <s>", description: "Tool call timeout, seconds (default 45)" },
   { name: "--timeout-interruption <s>", description: "Interruption timeout, seconds (default 15)" },
@@ -115,6 +118,14 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   if (has("server")) options.server = parseString("--server", raw.server);
   if (has("protocol")) options.protocol = protocolByName(parseString("--protocol", raw.protocol)).name;
   if (has("param")) options.parameters = parseParameters(raw.param);
+  if (has("realtimeSession") || has("realtimeApi")) {
+    options.realtime = {
+      ...(has("realtimeApi") ? { api: parseChoice("--realtime-api", raw.realtimeApi, ["ga", "beta"] as const) } : {}),
+      ...(has("realtimeSession") ? { sessionFile: parseString("--realtime-session", raw.realtimeSession) } : {}),
+    };
+    if (options.protocol !== "openai-realtime") throw new UsageError("--realtime-session and --realtime-api need --protocol openai-realtime");
+  }
+  if (has("toolResultMs")) options.toolResultMs = parseNonNegativeNumber("--tool-result-ms", raw.toolResultMs);
   if (has("concurrency")) options.concurrency = parsePositiveInteger("--concurrency", raw.concurrency);
   if (has("requests")) options.requests = parsePositiveInteger("--requests", raw.requests);
   if (has("rampUp")) options.rampUpS = parseNonNegativeNumber("--ramp-up", raw.rampUp);
@@ -131,12 +142,12 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     if (has("audioDir")) throw new UsageError("--silence and --audio-dir cannot be used together");
     options.silence = true;
   }
-  const encoding = has("encoding") ? parseChoice<WireEncoding>("--encoding", raw.encoding, ["pcm16", "mulaw"]) : "pcm16";
-  const sampleRateHz = has("sampleRate") ? parsePositiveInteger("--sample-rate", raw.sampleRate) : encoding === "mulaw" ? 8000 : 16000;
+  const encoding = has("encoding") ? parseChoice<WireEncoding>("--encoding", raw.encoding, ["pcm16", "mulaw", "alaw"]) : "pcm16";
+  const sampleRateHz = has("sampleRate") ? parsePositiveInteger("--sample-rate", raw.sampleRate) : encoding === "pcm16" ? 16000 : 8000;
   options.wireFormat = { encoding, sampleRateHz, ...(has("frameMs") ? { frameMs: parsePositiveNumber("--frame-ms", raw.frameMs) } : {}) };
   if (has("replySampleRate") || has("replyEncoding")) {
-    const replyEncoding = has("replyEncoding") ? parseChoice<WireEncoding>("--reply-encoding", raw.replyEncoding, ["pcm16", "mulaw"]) : encoding;
-    const replyRate = has("replySampleRate") ? parsePositiveInteger("--reply-sample-rate", raw.replySampleRate) : replyEncoding === "mulaw" ? 8000 : sampleRateHz;
+    const replyEncoding = has("replyEncoding") ? parseChoice<WireEncoding>("--reply-encoding", raw.replyEncoding, ["pcm16", "mulaw", "alaw"]) : encoding;
+    const replyRate = has("replySampleRate") ? parsePositiveInteger("--reply-sample-rate", raw.replySampleRate) : replyEncoding === "pcm16" ? sampleRateHz : 8000;
     options.replyFormat = { encoding: replyEncoding, sampleRateHz: replyRate };
   }
   const timeouts: Record<string, number> = {};

@@ -56,7 +56,7 @@ async function connectForTurn(deps: ClientDeps, connectionKey: string, turnStart
       const connectTimeoutMs = deps.config.reconnect ? Math.max(1, Math.min(deps.connect.connectTimeoutMs, remainingMs)) : deps.connect.connectTimeoutMs;
       const socket = await openSocket({ ...deps.connect, connectTimeoutMs, signal: deps.cancelSignal });
       const { config, protocol } = deps;
-      const caller = protocol.caller({ wireFormat: config.wireFormat, replyFormat: config.replyFormat, parameters: config.parameters, connectionKey });
+      const caller = protocol.caller({ wireFormat: config.wireFormat, replyFormat: config.replyFormat, parameters: config.parameters, connectionKey, toolResultMs: config.toolResultMs });
       const session = new Session(socket, { protocol, caller, wireFormat: config.wireFormat, timing: deps.timing });
       session.start();
       return { session, attempts };

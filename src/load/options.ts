@@ -30,6 +30,13 @@ export interface RunOptions {
   protocol?: string | ProtocolAdapter;
   /** Name/value pairs the protocol passes to the bot at the start of a call (Twilio's customParameters). */
   parameters?: Readonly<Record<string, string>>;
+  /**
+   * OpenAI Realtime: the API dialect ("ga", the default, or "beta") and the `session` sent in
+   * session.update on open (or `sessionFile`, a JSON file holding it or a whole session.update).
+   */
+  realtime?: { readonly api?: "ga" | "beta"; readonly session?: Readonly<Record<string, unknown>>; readonly sessionFile?: string };
+  /** Where the client runs the bot's tools (Realtime's function calls): how long each takes before its output is sent, ms. Default 0. */
+  toolResultMs?: number;
   /** Simultaneous callers, one connection each. Default 10. */
   concurrency?: number;
   /** Turns per caller. Default 5. */
@@ -111,7 +118,11 @@ export interface RunConfig {
   readonly server: string;
   /** The protocol's name. */
   readonly protocol: string;
+  /** The protocol's own settings as run (Realtime's API and session), null when it has none. */
+  readonly protocolSettings: Readonly<Record<string, unknown>> | null;
   readonly parameters: Readonly<Record<string, string>>;
+  /** How long a client-run tool takes before its output is sent (Realtime), ms. */
+  readonly toolResultMs: number;
   readonly concurrency: number;
   readonly requests: number;
   readonly rampUpS: number;
@@ -252,6 +263,19 @@ function checkTargets(targets: string | undefined): TargetSet | null {
  * console.log(resolveRunConfig({ seed: 1 }).concurrency); // 10
  * ```
  */
+/**
+ * The protocol of a run with its settings (a Realtime session given inline; a session file must
+ * have been read into `realtime.session` first, as prepareRun does).
+ *
+ * @throws {UsageError}
+ */
+export function protocolOf(options: RunOptions): ProtocolAdapter {
+  const realtime = options.realtime;
+  if (realtime === undefined) return resolveProtocol(options.protocol);
+  if (realtime.api !== undefined && realtime.api !== "ga" && realtime.api !== "beta") throw new UsageError(`--realtime-api must be ga or beta (got ${String(realtime.api)})`);
+  return resolveProtocol(options.protocol, { realtime: { ...(realtime.api ? { api: realtime.api } : {}), ...(realtime.session ? { session: realtime.session } : {}) } });
+}
+
 export function resolveRunConfig(options: RunOptions, audioSource: string): RunConfig {
   const server = options.server ?? RUN_DEFAULTS.server;
   let url: URL;
@@ -264,7 +288,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     throw new UsageError(`--server must be a ws:// or wss:// URL (got "${redactUrl(server)}")`);
   }
   if (server.includes("#")) throw new UsageError("--server must not have a #fragment: WebSocket URLs cannot carry one");
-  const protocol = resolveProtocol(options.protocol);
+  const protocol = protocolOf(options);
   const custom = options.scenarios ?? [];
   const mix: Record<string, number> = { ...RUN_DEFAULTS.mix };
   for (const [key, weight] of Object.entries(options.weights ?? {})) {
@@ -315,7 +339,9 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   return {
     server,
     protocol: protocol.name,
+    protocolSettings: protocol.settings ?? null,
     parameters,
+    toolResultMs: nonNegative("--tool-result-ms", options.toolResultMs ?? 0),
     concurrency,
     requests,
     rampUpS: nonNegative("--ramp-up", options.rampUpS ?? 0),

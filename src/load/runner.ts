@@ -10,14 +10,14 @@ import { evaluateVerdicts } from "../metrics/targets.ts";
 import { parseThreshold, type Rule, type Verdict } from "../metrics/verdicts.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
 import type { ProtocolAdapter } from "../protocols/adapter.ts";
-import { resolveProtocol } from "../protocols/registry.ts";
+import { readRealtimeSession } from "../protocols/openai-realtime/session-file.ts";
 import { scenarioMix, type WeightedScenario } from "../scenarios/registry.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
 import { runClient } from "./client-loop.ts";
 import { HealthMonitor, judgeLoop, mergeSamples, ProcessWatch, type GeneratorHealth, type HealthSamples } from "./health.ts";
 import { runInWorkers } from "./workers.ts";
-import { resolveRunConfig, type RunConfig, type RunOptions } from "./options.ts";
+import { protocolOf, resolveRunConfig, type RunConfig, type RunOptions } from "./options.ts";
 
 /** Version of the summary.json layout; bumped on any incompatible change. */
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -117,6 +117,14 @@ export interface PreparedRun {
   readonly thresholds: readonly Rule[];
 }
 
+/** Options with a Realtime session file read into the session it holds. */
+async function withRealtimeSession(options: RunOptions): Promise<RunOptions> {
+  const sessionFile = options.realtime?.sessionFile;
+  if (sessionFile === undefined) return options;
+  const { sessionFile: _file, ...realtime } = options.realtime ?? {};
+  return { ...options, realtime: { ...realtime, session: await readRealtimeSession(sessionFile) } };
+}
+
 /**
  * Checks options and loads the audio without starting anything, so every usage error surfaces
  * before the first caller connects.
@@ -124,6 +132,7 @@ export interface PreparedRun {
  * @throws {UsageError}
  */
 export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun> {
+  options = await withRealtimeSession(options);
   const { library, source } = await loadLibrary(options);
   const config = resolveRunConfig(options, source);
   const mix = scenarioMix(config.mix, (options.scenarios ?? []).map((entry) => entry.scenario));
@@ -132,7 +141,7 @@ export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun>
   const runId = config.shard ? `${config.shard.testRunId}-shard-${config.shard.index}-of-${config.shard.count}` : (options.runId ?? makeRunId());
   const { signal: _signal, onTurn: _onTurn, ...portable } = options;
   // A worker prepares the same run from these: same seed, same run id (a shard's is derived again from the test's).
-  return { options: { ...portable, seed: config.seed, ...(config.shard ? {} : { runId }) }, config, mix, library, protocol: resolveProtocol(options.protocol), runId, thresholds };
+  return { options: { ...portable, seed: config.seed, ...(config.shard ? {} : { runId }) }, config, mix, library, protocol: protocolOf(options), runId, thresholds };
 }
 
 /** The test's callers this run drives: all of them, or a shard's (k mod count = index). */
@@ -200,7 +209,7 @@ export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions
           connect: {
             url: config.server,
             connectTimeoutMs: config.connectTimeoutS * 1000,
-            headers: config.headers,
+            headers: { ...prepared.protocol.handshakeHeaders, ...config.headers },
             insecure: config.insecure,
             maxMessageBytes: config.maxMessageBytes,
           },

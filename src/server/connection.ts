@@ -6,7 +6,8 @@ import { detectSpeech, speechDurationMs } from "../audio/vad.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import type { DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import type { Random } from "../common/random.ts";
-import { frameForSocket, type BotSide, type WireFrame } from "../protocols/adapter.ts";
+import { createClip } from "../audio/pcm.ts";
+import { frameForSocket, type BotInput, type BotSide, type WireFrame } from "../protocols/adapter.ts";
 import type { Capacity } from "./capacity.ts";
 import { Endpointer, type EndpointingOptions } from "./endpointer.ts";
 import { randomFor, turnFault, type FaultKind, type FaultOptions } from "./faults.ts";
@@ -84,6 +85,12 @@ export class BotConnection {
   private turnCount = 0;
   private closed = false;
   private readonly endpointer: Endpointer | undefined;
+  /** Manual turns (Realtime's turn_detection: null): the caller commits its utterances; its audio since the last commit. */
+  private manual: { samples: Int16Array[]; sampleRateHz: number; committed: PcmClip | undefined } | undefined;
+  /** Whether the caller starting to talk stops the reply (Realtime's interrupt_response). */
+  private interruptOnSpeech = true;
+  /** A client-run tool's output is awaited: called on the caller's next response request. */
+  private toolOutputWaiter: (() => void) | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -95,8 +102,14 @@ export class BotConnection {
     const endpointing = context.settings.endpointing;
     this.endpointer = endpointing
       ? new Endpointer(endpointing, {
-          speechStart: (atMs) => this.onSpeechStart(atMs),
-          speechEnd: ({ speechMs }, atMs) => this.onSpeechEnd(speechMs, speechMs, undefined, atMs),
+          speechStart: (atMs, audioStartMs) => {
+            if (this.bot.speechStarted) this.sendAll(this.bot.speechStarted(audioStartMs));
+            if (this.interruptOnSpeech) this.onSpeechStart(atMs);
+          },
+          speechEnd: ({ speechMs, audioEndMs }, atMs) => {
+            if (this.bot.speechStopped) this.sendAll(this.bot.speechStopped(audioEndMs));
+            this.onSpeechEnd(speechMs, speechMs, undefined, atMs);
+          },
         })
       : undefined;
   }
@@ -117,10 +130,30 @@ export class BotConnection {
           this.onUtterance(input.clip, input.intent, receivedAtMs);
           break;
         case "audio":
-          this.endpointer?.push(input.samples, input.sampleRateHz, receivedAtMs);
+          if (this.manual) {
+            this.manual.samples.push(input.samples);
+            this.manual.sampleRateHz = input.sampleRateHz;
+          } else {
+            this.endpointer?.push(input.samples, input.sampleRateHz, receivedAtMs);
+          }
           break;
         case "invalid":
           this.sendAll(this.bot.error(input.reason));
+          break;
+        case "answer":
+          this.sendAll(input.frames);
+          break;
+        case "turn_detection":
+          this.configureTurns(input);
+          break;
+        case "commit":
+          if (this.manual) this.manual.committed = joinSamples(this.manual.samples.splice(0), this.manual.sampleRateHz);
+          break;
+        case "respond":
+          this.onRespond(receivedAtMs);
+          break;
+        case "cancel":
+          if (this.turn) this.stopForGood(this.turn, receivedAtMs);
           break;
       }
     }
@@ -139,9 +172,47 @@ export class BotConnection {
     this.ws.close(1001, "server shutting down");
   }
 
+  /** The caller's session chose how its turns end: the bot's VAD (with its silence) or manual commits. */
+  private configureTurns(input: Extract<BotInput, { kind: "turn_detection" }>): void {
+    this.interruptOnSpeech = input.interrupt;
+    if (input.mode === "manual") {
+      this.manual ??= { samples: [], sampleRateHz: this.context.settings.endpointing ? 24000 : 16000, committed: undefined };
+      return;
+    }
+    this.manual = undefined;
+    if (input.silenceMs !== undefined) this.endpointer?.setEndpointingMs(input.silenceMs);
+  }
+
+  /** The caller asks for a reply: to a client-run tool's output, or (manual turns) to its committed utterance. */
+  private onRespond(receivedAtMs: number): void {
+    const waiter = this.toolOutputWaiter;
+    if (waiter) {
+      this.toolOutputWaiter = undefined;
+      return waiter();
+    }
+    const clip = this.manual?.committed;
+    if (!clip || !this.manual) return;
+    this.manual.committed = undefined;
+    if (this.turn) {
+      this.sendAll(this.bot.reset());
+      this.finishTurn(this.turn, "cancelled");
+    }
+    // The buffer holds the silence before the speech too: the utterance is its speech, as on any stream.
+    const speechMs = speechDurationMs(detectSpeech(clip));
+    this.startTurn(speechMs, speechMs, undefined, receivedAtMs);
+  }
+
+  /** A stop that ends the reply for good (Realtime's cancelled response): no resume. */
+  private stopForGood(turn: Turn, receivedAtMs: number): void {
+    const stopSentMs = this.sendAll(this.bot.stop());
+    turn.interruptions.push({ speech_start_received_ms: round3(receivedAtMs), stop_sent_ms: round3(stopSentMs) });
+    this.finishTurn(turn, "cancelled");
+  }
+
   private onSpeechStart(receivedAtMs: number): void {
     const turn = this.turn;
     if (!turn || turn.paused) return;
+    if (this.bot.stopEndsReply) return this.stopForGood(turn, receivedAtMs);
     const stopSentMs = this.sendAll(this.bot.stop());
     turn.paused = true;
     turn.pausedAtMs = stopSentMs;
@@ -240,7 +311,14 @@ export class BotConnection {
     const callId = `call_${this.connectionIndex}_${turn.index}`;
     const firstChunkDeadlineMs = await runPipeline(turn, settings, capacity, scheduler, {
       toolCall: () => {
+        if (this.bot.clientRunsTools) {
+          // The caller runs the tool: the reply waits for its output and the caller's next response request.
+          const output = new Promise<void>((resolve) => (this.toolOutputWaiter = resolve));
+          this.sendAll(this.bot.toolCall("lookup_account", callId));
+          return output;
+        }
         if (settings.toolEvents) this.sendAll(this.bot.toolCall("lookup_account", callId));
+        return undefined;
       },
       toolResult: (toolMs) => {
         if (settings.toolEvents) this.sendAll(this.bot.toolResult("lookup_account", callId, round3(toolMs)));
@@ -311,7 +389,7 @@ export class BotConnection {
     turn.phase = "sent";
     turn.release?.();
     turn.release = undefined;
-    if (settings.doneEvent) this.sendAll(this.bot.done());
+    if (settings.doneEvent || this.bot.alwaysEndsReplies) this.sendAll(this.bot.done());
     // A client plays in real time: after a faster-than-real-time reply it is still talking.
     const firstMs = turn.firstChunkSentMs ?? monotonicNowMs();
     const pausedMs = turn.resumes.reduce((total, resume, index) => {
@@ -400,4 +478,15 @@ export class BotConnection {
 
 function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
+}
+
+/** One clip of the frames a caller streamed. */
+function joinSamples(frames: readonly Int16Array[], sampleRateHz: number): PcmClip {
+  const joined = new Int16Array(frames.reduce((total, frame) => total + frame.length, 0));
+  let offset = 0;
+  for (const frame of frames) {
+    joined.set(frame, offset);
+    offset += frame.length;
+  }
+  return createClip(joined, sampleRateHz);
 }

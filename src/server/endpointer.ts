@@ -11,10 +11,10 @@ export interface EndpointingOptions {
 
 /** What the endpointer found. */
 export interface EndpointerEvents {
-  /** Speech has lasted `minSpeechMs`: the caller is talking (barge-in if the bot talks). */
-  speechStart(atMs: number): void;
-  /** `endpointingMs` of silence followed speech; `speechMs` from its first to its last active frame. */
-  speechEnd(utterance: { readonly speechMs: number }, atMs: number): void;
+  /** Speech has lasted `minSpeechMs`: the caller is talking (barge-in if the bot talks); it began at `audioStartMs` of the stream's audio. */
+  speechStart(atMs: number, audioStartMs: number): void;
+  /** `endpointingMs` of silence followed speech; `speechMs` from its first to its last active frame, which ended at `audioEndMs` of the stream. */
+  speechEnd(utterance: { readonly speechMs: number; readonly audioEndMs: number }, atMs: number): void;
 }
 
 /** Gaps shorter than this do not end a sound that is not yet speech. */
@@ -48,9 +48,14 @@ export class Endpointer {
   private silenceMs = 0;
 
   constructor(
-    private readonly options: EndpointingOptions,
+    private options: EndpointingOptions,
     private readonly events: EndpointerEvents,
   ) {}
+
+  /** Changes the silence that ends an utterance (a caller's session.update), from the next frame on. */
+  setEndpointingMs(endpointingMs: number): void {
+    this.options = { ...this.options, endpointingMs };
+  }
 
   /** One frame of the caller's audio, received at `atMs`. */
   push(samples: Int16Array, sampleRateHz: number, atMs: number): void {
@@ -68,7 +73,7 @@ export class Endpointer {
       if (this.silenceMs >= this.options.endpointingMs) {
         this.inSpeech = false;
         this.silenceMs = 0;
-        this.events.speechEnd({ speechMs: this.lastActiveEndMs - this.speechStartMs }, atMs);
+        this.events.speechEnd({ speechMs: this.lastActiveEndMs - this.speechStartMs, audioEndMs: this.lastActiveEndMs }, atMs);
       }
       return;
     }
@@ -84,7 +89,7 @@ export class Endpointer {
         this.silenceMs = 0;
         this.candidateStartMs = undefined;
         this.candidateActiveMs = 0;
-        this.events.speechStart(atMs);
+        this.events.speechStart(atMs, this.speechStartMs);
       }
       return;
     }

@@ -40,7 +40,8 @@ export interface PipelineTurn {
 
 /** Where the pipeline reports a tool call's start and end (the protocol's tool events, if any). */
 export interface PipelineHooks {
-  toolCall(): void;
+  /** The tool is called; a promise when the client runs it (the tool's time is then the wait for its output). */
+  toolCall(): Promise<void> | undefined;
   toolResult(toolMs: number): void;
 }
 
@@ -67,7 +68,16 @@ export async function runPipeline(
   const waitUntil = (deadlineMs: number): Promise<number> => sleepUntil(deadlineMs, scheduler, signal);
   if (settings.replyDelayMs !== undefined) {
     turn.configuredDelayMs = settings.replyDelayMs;
-    const firstChunkDeadlineMs = turn.receivedAtMs + settings.replyDelayMs;
+    let startMs = turn.receivedAtMs;
+    // A tool the client runs is part of the protocol, not of the pipeline: the reply follows its output.
+    const clientTool = turn.kind === "tool" ? hooks.toolCall() : undefined;
+    if (clientTool) {
+      if (!(await untilAborted(clientTool, signal))) return undefined;
+      startMs = monotonicNowMs();
+      turn.timings.tool = startMs - turn.receivedAtMs;
+      hooks.toolResult(turn.timings.tool);
+    }
+    const firstChunkDeadlineMs = startMs + settings.replyDelayMs;
     await waitUntil(firstChunkDeadlineMs);
     return signal.aborted ? undefined : firstChunkDeadlineMs;
   }
@@ -89,14 +99,22 @@ export async function runPipeline(
   turn.timings.llm = llmMs;
   let deadlineMs = grantedAtMs + llmMs;
   if (turn.kind === "tool") {
-    const toolMs = drawMs(settings.toolMs, turn.random);
+    await waitUntil(deadlineMs);
+    if (signal.aborted) return undefined;
+    const clientTool = hooks.toolCall();
+    let toolMs: number;
+    if (clientTool) {
+      const calledAtMs = monotonicNowMs();
+      if (!(await untilAborted(clientTool, signal))) return undefined;
+      deadlineMs = monotonicNowMs();
+      toolMs = deadlineMs - calledAtMs;
+    } else {
+      toolMs = drawMs(settings.toolMs, turn.random);
+      deadlineMs += toolMs;
+      await waitUntil(deadlineMs);
+      if (signal.aborted) return undefined;
+    }
     turn.timings.tool = toolMs;
-    await waitUntil(deadlineMs);
-    if (signal.aborted) return undefined;
-    hooks.toolCall();
-    deadlineMs += toolMs;
-    await waitUntil(deadlineMs);
-    if (signal.aborted) return undefined;
     hooks.toolResult(toolMs);
   }
   const ttsMs = drawMs(settings.ttsTtfbMs, turn.random);
@@ -105,6 +123,19 @@ export async function runPipeline(
   turn.configuredDelayMs = firstChunkDeadlineMs - turn.receivedAtMs;
   await waitUntil(firstChunkDeadlineMs);
   return signal.aborted ? undefined : firstChunkDeadlineMs;
+}
+
+/** Whether `promise` settled before `signal` aborted. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(!signal.aborted);
+    });
+  });
 }
 
 /** Waits for an LLM slot; undefined when the turn is aborted first. */

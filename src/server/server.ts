@@ -32,6 +32,9 @@ export interface RunningServer {
 /** The WebSocket path, as the seed server used it. */
 export const WS_PATH = "/ws";
 
+/** The Realtime API's own path, which its clients build from a base URL (`<base>/realtime?model=...`): also served on that protocol. */
+export const REALTIME_PATH = "/v1/realtime";
+
 /**
  * Starts the reference voice bot: its protocol (speech-events by default, or twilio) over
  * `ws://HOST:PORT/ws`, a simulated
@@ -86,8 +89,8 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
     skipUTF8Validation: true,
   });
 
-  const onConnection = (ws: WebSocket, connectionIndex: number): void => {
-    const bot = protocol.bot({ inputSampleRateHz: options.inputSampleRateHz ?? SERVER_DEFAULTS.inputSampleRateHz });
+  const onConnection = (ws: WebSocket, request: IncomingMessage, connectionIndex: number): void => {
+    const bot = protocol.bot({ inputSampleRateHz: options.inputSampleRateHz ?? SERVER_DEFAULTS.inputSampleRateHz, replyFormat, requestHeaders: request.headers });
     const connection = new BotConnection(ws, context, connectionIndex, randomUUID(), bot);
     connections.add(connection);
     ws.on("message", (data, isBinary) => connection.handleMessage(data, isBinary, monotonicNowMs()));
@@ -127,13 +130,14 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   });
 
   httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (request.url?.split("?")[0] !== WS_PATH) {
+    const path = request.url?.split("?")[0];
+    if (path !== WS_PATH && !(path === REALTIME_PATH && protocol.name === "openai-realtime")) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
     const connectionIndex = connectionCount++;
     const upgrade = (): void =>
-      wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, connectionIndex));
+      wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request, connectionIndex));
     const delayMs = handshakeDelayMs(settings.faults, settings.seed, connectionIndex);
     if (delayMs <= 0) return upgrade();
     const timer = setTimeout(() => {
