@@ -182,7 +182,7 @@ describe("the wrong protocol gets a hint", () => {
     for (const args of [["run", "--protocol", "sip"], ["serve", "--protocol", "sip"]]) {
       const result = await runCli([...args, "--no-export"].filter((arg) => !(args[0] === "serve" && arg === "--no-export")));
       assert.equal(result.code, 2, result.stderr);
-      assert.equal(result.stderr, 'voxbench: --protocol: unknown protocol "sip" (known: speech-events, twilio, pcm)\n');
+      assert.equal(result.stderr, 'voxbench: --protocol: unknown protocol "sip" (known: speech-events, twilio, pcm, openai-realtime)\n');
     }
   });
 });
