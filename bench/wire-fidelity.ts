@@ -8,7 +8,7 @@
  * The bot (`voxbench serve`) and the callers (`voxbench run`) each run in their own process, as a
  * user runs them. Needs tcpdump (Debian's package) and the right to capture on lo (root).
  *
- *   node --import tsx bench/wire-fidelity.ts [--protocol speech-events|twilio] [--counts 10,100]
+ *   node --import tsx bench/wire-fidelity.ts [--protocol speech-events|twilio|pcm|openai-realtime] [--counts 10,100]
  *        [--requests 5] [--runtime node|deno] [--reply-delay-ms 300] [--client voxbench|bare]
  *
  * `--client bare` runs bench/bare-client.ts (speech-events only) instead of voxbench: the floor a
@@ -98,8 +98,8 @@ for (const concurrency of counts) {
   // A connection's identity on the wire: the bot's session id (speech-events' connected) or the caller's streamSid (Twilio's start).
   const bySession = new Map<string, WireFrameSeen[]>();
   for (const connection of connections) {
-    const match = /"session_id":"([^"]+)"|"streamSid":"(MZ[0-9a-f]+)"/.exec(connection.frames.map((frame) => frame.head).join("\n"));
-    if (match) bySession.set(match[1] ?? match[2]!, connection.frames);
+    const match = /"session_id":"([^"]+)"|"streamSid":"(MZ[0-9a-f]+)"|"type":"session\.created","event_id":"[^"]*","session":\{"id":"([^"]+)"/.exec(connection.frames.map((frame) => frame.head).join("\n"));
+    if (match) bySession.set(match[1] ?? match[2] ?? match[3]!, connection.frames);
   }
   // Raw PCM carries no id: callers connect in client order (ramp-up spaces them 20 ms apart at 100 callers).
   const byClient = connections.map((connection) => connection.frames);
@@ -121,6 +121,11 @@ for (const concurrency of counts) {
       let binary = 0;
       const chunk = Number(column(row, "speech_end_chunk"));
       wire = wireTtftMs(frames, (frame) => frame.opcode === 2 && ++binary === chunk, (frame) => frame.opcode === 2);
+    } else if (protocol === "openai-realtime") {
+      // The k-th input_audio_buffer.append of the connection held the end of speech; the reply is the first audio delta after it.
+      let appends = 0;
+      const chunk = Number(column(row, "speech_end_chunk"));
+      wire = wireTtftMs(frames, (frame) => frame.head.startsWith('{"type":"input_audio_buffer.append"') && ++appends === chunk, (frame) => frame.head.startsWith('{"type":"response.output_audio.delta"'));
     } else if (protocol === "twilio") {
       const chunk = column(row, "speech_end_chunk");
       wire = wireTtftMs(frames, (frame) => frame.head.includes(`"chunk":"${chunk}"`), (frame) => frame.head.startsWith('{"event":"media"'));
