@@ -194,6 +194,9 @@ export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
+  // Every clip resampled and encoded for the wire now, not when a caller first speaks it: converting a
+  // clip takes tens of ms (24 kHz), and callers starting together would stall each other's streams.
+  for (const asset of library.assets) asset.encoded(config.wireFormat);
   const health = new HealthMonitor();
   health.start();
   const startedAtMs = options.startAtEpochMs === undefined ? monotonicNowMs() : options.startAtEpochMs - performance.timeOrigin;
