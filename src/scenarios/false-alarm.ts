@@ -1,6 +1,6 @@
 import { roundMs } from "../metrics/turn-record.ts";
 import type { PlaybackPause } from "../session/playback.ts";
-import { defineScenario } from "./define.ts";
+import { defineScenario, type Scenario } from "./define.ts";
 import type { EventMark, ReplyEnd, TurnContext, Utterance } from "./turn-context.ts";
 import { interruptWhileTalking } from "./interruption.ts";
 
@@ -21,7 +21,7 @@ import { interruptWhileTalking } from "./interruption.ts";
  *
  * ttft_ms / total_ms: the original reply, from the question's end of speech (total includes any pause).
  */
-export const falseAlarm = defineScenario({
+export const falseAlarm: Scenario = defineScenario({
   name: "false_alarm",
   description: "cough during the reply; the bot should carry on, not answer the noise",
   roles: ["query", "noise"],

@@ -1,6 +1,6 @@
 import { roundMs } from "../metrics/turn-record.ts";
 import type { SessionEvent } from "../protocols/adapter.ts";
-import { defineScenario } from "./define.ts";
+import { defineScenario, type Scenario } from "./define.ts";
 import type { EventMark, TurnContext, Utterance } from "./turn-context.ts";
 
 /** The caller interrupts this long after the first reply audio (uniform, seeded). */
@@ -18,7 +18,7 @@ export const INTERRUPT_AFTER_MS = { min: 300, max: 800 } as const;
  * - recovery_ms / recovery_total_ms: the new question's end of speech -> first audio / last audio of
  *   the new reply. The new reply starts after a playback_reset, or after an idle gap in the audio.
  */
-export const interruption = defineScenario({
+export const interruption: Scenario = defineScenario({
   name: "interruption",
   description: "barge in while the bot talks; measure the stop, stale audio and recovery",
   roles: ["query", "interrupt"],

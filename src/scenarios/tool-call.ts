@@ -1,4 +1,4 @@
-import { defineScenario } from "./define.ts";
+import { defineScenario, type Scenario } from "./define.ts";
 import type { TurnContext } from "./turn-context.ts";
 
 /**
@@ -7,7 +7,7 @@ import type { TurnContext } from "./turn-context.ts";
  * on streaming protocols the utterance itself is the only signal. Tool events and server timings
  * are recorded when the bot sends them.
  */
-export const toolCall = defineScenario({
+export const toolCall: Scenario = defineScenario({
   name: "tool_call",
   description: "ask for something that needs a tool call, measure the reply",
   roles: ["tool"],

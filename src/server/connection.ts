@@ -5,7 +5,6 @@ import type { PcmClip } from "../audio/pcm.ts";
 import { detectSpeech, speechDurationMs } from "../audio/vad.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import type { DeadlineScheduler } from "../common/deadline-scheduler.ts";
-import type { Random } from "../common/random.ts";
 import { createClip } from "../audio/pcm.ts";
 import { frameForSocket, type BotInput, type BotSide, type WireFrame } from "../protocols/adapter.ts";
 import type { Capacity } from "./capacity.ts";

@@ -25,8 +25,8 @@ describe("voxbench audio", () => {
       await writeFile(adpcm, buildWav({ channels: [[0]], sampleRateHz: 8000, encoding: "raw", bitDepth: 4, formatTag: 0x11, rawData: new Uint8Array(64) }));
       const result = await runCli(["audio", "fixtures/query_01_balance.wav", adpcm, stereo, "test/fixtures/seed-samples/noise_0_3s_uh.wav"]);
       assert.equal(result.code, 2);
-      assert.match(result.stdout, /fixtures\/query_01_balance\.wav\n  format {5}RIFF\/WAVE pcm 16-bit, 1 ch, 16000 Hz/);
-      assert.match(result.stdout, /stereo\.wav\n  format {5}RIFF\/WAVE float 32-bit, 2 ch, 44100 Hz/);
+      assert.match(result.stdout, /fixtures\/query_01_balance\.wav\n {2}format {5}RIFF\/WAVE pcm 16-bit, 1 ch, 16000 Hz/);
+      assert.match(result.stdout, /stereo\.wav\n {2}format {5}RIFF\/WAVE float 32-bit, 2 ch, 44100 Hz/);
       assert.match(result.stdout, /chunks: JUNK, fmt, FLLR, data/);
       assert.match(result.stdout, /sent as {4}pcm16 @ 16000 Hz/);
       assert.deepEqual(result.stderr.trim().split("\n"), [`voxbench: ${adpcm}: unsupported WAV encoding: IMA ADPCM (format 0x0011); convert it to PCM first, e.g. \`sox in.wav -e signed-integer -b 16 out.wav\``]);
@@ -128,7 +128,7 @@ describe("voxbench audio", () => {
         assert.doesNotMatch(output, RAW_CONTROL, "a raw control character was printed");
       }
       assert.equal(linesOf(result.stdout)[0], `${dir}/query_\\u001b[2J\\u001b]0;owned\\u0007\\u000aline\\u202eevil.wav`);
-      assert.match(result.stdout, /\n  format {5}RIFF\/WAVE pcm 16-bit/);
+      assert.match(result.stdout, /\n {2}format {5}RIFF\/WAVE pcm 16-bit/);
       assert.deepEqual(linesOf(result.stderr), [`voxbench: ${dir}/gone\\u001b[31m\\u000d\\u009b.wav: file not found`]);
 
       // --json: one parseable line per file, giving back the real names.

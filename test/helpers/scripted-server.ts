@@ -37,6 +37,7 @@ export async function scriptedServer(
       },
       stream: (count, everyMs = 100) => {
         let sent = 0;
+        // deno-lint-ignore prefer-const -- assigned after the first tick, which may already clear it
         let timer: ReturnType<typeof setInterval> | undefined;
         let finish: () => void = () => {};
         const done = new Promise<void>((resolve) => (finish = resolve));
