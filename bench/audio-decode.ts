@@ -6,7 +6,7 @@
  *   node --import tsx bench/audio-decode.ts
  *   npx deno run -A bench/audio-decode.ts
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { decodeWav } from "../src/audio/wav-decode.ts";
 import { encodeForWire, type WireFormat } from "../src/audio/wire-format.ts";
@@ -16,7 +16,7 @@ const dirs = ["fixtures", "test/fixtures/seed-samples"].map((dir) => new URL(`..
 const files = dirs.flatMap((dir) =>
   readdirSync(dir)
     .filter((name) => name.endsWith(".wav"))
-    .map((name) => readFileSync(new URL(name, dir))),
+    .map((name) => readFileSync(new URL(name, dir)))
 );
 const targets: WireFormat[] = [
   { encoding: "pcm16", sampleRateHz: 16000 },
@@ -33,14 +33,18 @@ function cpuSeconds(): number {
 }
 
 const runtime = currentRuntime();
-console.log(`decode + convert speed on ${runtime.name} ${runtime.version} (${files.length} files, ${ROUNDS} rounds)`);
+console.log(
+  `decode + convert speed on ${runtime.name} ${runtime.version} (${files.length} files, ${ROUNDS} rounds)`,
+);
 const decodeStart = cpuSeconds();
 let audioSeconds = 0;
 for (let round = 0; round < ROUNDS; round++) {
   for (const bytes of files) audioSeconds += decodeWav(bytes).info.durationMs / 1000;
 }
 const decodeCpu = cpuSeconds() - decodeStart;
-console.log(`  decode only                 ${(audioSeconds / decodeCpu).toFixed(0).padStart(7)} s of audio per CPU s`);
+console.log(
+  `  decode only                 ${(audioSeconds / decodeCpu).toFixed(0).padStart(7)} s of audio per CPU s`,
+);
 const clips = files.map((bytes) => decodeWav(bytes).clip);
 for (const target of targets) {
   const start = cpuSeconds();
@@ -49,7 +53,11 @@ for (const target of targets) {
     for (const clip of clips) seconds += encodeForWire(clip, target).durationMs / 1000;
   }
   const cpu = cpuSeconds() - start;
-  console.log(`  convert to ${`${target.encoding}@${target.sampleRateHz}`.padEnd(16)}${(seconds / cpu).toFixed(0).padStart(7)} s of audio per CPU s`);
+  console.log(
+    `  convert to ${`${target.encoding}@${target.sampleRateHz}`.padEnd(16)}${
+      (seconds / cpu).toFixed(0).padStart(7)
+    } s of audio per CPU s`,
+  );
 }
 const start = cpuSeconds();
 let seconds = 0;
@@ -60,4 +68,8 @@ for (let round = 0; round < ROUNDS; round++) {
     seconds += info.durationMs / 1000;
   }
 }
-console.log(`  decode + mulaw@8000 (16 kHz sources) ${(seconds / (cpuSeconds() - start)).toFixed(0).padStart(5)} s of audio per CPU s`);
+console.log(
+  `  decode + mulaw@8000 (16 kHz sources) ${
+    (seconds / (cpuSeconds() - start)).toFixed(0).padStart(5)
+  } s of audio per CPU s`,
+);

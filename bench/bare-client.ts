@@ -39,8 +39,9 @@ async function caller(clientId: number): Promise<void> {
   ws.on("message", (data) => {
     const atMs = performance.now();
     const text = String(data);
-    if (text.startsWith('{"event":"connected"')) sessionId = (JSON.parse(text) as { session_id: string }).session_id;
-    else onMessage(text, atMs);
+    if (text.startsWith('{"event":"connected"')) {
+      sessionId = (JSON.parse(text) as { session_id: string }).session_id;
+    } else onMessage(text, atMs);
   });
   await new Promise((resolve) => ws.once("open", resolve));
   for (let turn = 0; turn < requests; turn++) {
@@ -57,7 +58,11 @@ async function caller(clientId: number): Promise<void> {
     const sentMs = performance.now();
     ws.send(clip.speechEnd);
     await Promise.race([ended, sleep(30_000)]);
-    rows.push(`${clientId},${turn},${firstAudioMs === undefined ? "timeout" : "ok"},${sessionId},${firstAudioMs === undefined ? "" : (firstAudioMs - sentMs).toFixed(3)}`);
+    rows.push(
+      `${clientId},${turn},${firstAudioMs === undefined ? "timeout" : "ok"},${sessionId},${
+        firstAudioMs === undefined ? "" : (firstAudioMs - sentMs).toFixed(3)
+      }`,
+    );
     await sleep(3000 + 500 + Math.random() * 1500);
   }
   ws.close();
@@ -67,5 +72,7 @@ const cpuStart = process.cpuUsage();
 await Promise.all(Array.from({ length: concurrency }, (_, clientId) => caller(clientId)));
 const cpu = process.cpuUsage(cpuStart);
 await writeFile(out, `${rows.join("\n")}\n`);
-process.stderr.write(`bare client: ${rows.length - 1} turns, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s\n`);
+process.stderr.write(
+  `bare client: ${rows.length - 1} turns, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s\n`,
+);
 process.exit(0);

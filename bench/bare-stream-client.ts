@@ -20,7 +20,9 @@ const clip = (await loadWavFile(`${ROOT}fixtures/query_01_balance.wav`)).clip;
 const speech = encodeForWire(clip, { encoding: "mulaw", sampleRateHz: 8000, frameMs: 20 }).bytes;
 const silence = Buffer.alloc(160, 0xff).toString("base64");
 const speechFrames: string[] = [];
-for (let offset = 0; offset < speech.length; offset += 160) speechFrames.push(Buffer.from(speech.subarray(offset, offset + 160)).toString("base64"));
+for (let offset = 0; offset < speech.length; offset += 160) {
+  speechFrames.push(Buffer.from(speech.subarray(offset, offset + 160)).toString("base64"));
+}
 
 console.log("bare ws streaming client (the floor), reference bot on node in its own process");
 for (const count of counts) {
@@ -38,7 +40,19 @@ for (const count of counts) {
     const streamSid = `MZ${caller.toString(16).padStart(32, "0")}`;
     ws.on("open", () => {
       ws.send(JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" }));
-      ws.send(JSON.stringify({ event: "start", sequenceNumber: "1", streamSid, start: { streamSid, callSid: `CA${streamSid.slice(2)}`, accountSid: `AC${streamSid.slice(2)}`, tracks: ["inbound"], customParameters: {}, mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 } } }));
+      ws.send(JSON.stringify({
+        event: "start",
+        sequenceNumber: "1",
+        streamSid,
+        start: {
+          streamSid,
+          callSid: `CA${streamSid.slice(2)}`,
+          accountSid: `AC${streamSid.slice(2)}`,
+          tracks: ["inbound"],
+          customParameters: {},
+          mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+        },
+      }));
       let sequence = 1;
       let chunk = 0;
       // Speak the clip every 4 s (a question, a reply, a pause), silence between.
@@ -46,13 +60,26 @@ for (const count of counts) {
         const position = chunk % 200;
         const payload = position < speechFrames.length ? speechFrames[position]! : silence;
         chunk++;
-        ws.send(`{"event":"media","sequenceNumber":"${++sequence}","media":{"track":"inbound","chunk":"${chunk}","timestamp":"${(chunk - 1) * 20}","payload":"${payload}"},"streamSid":"${streamSid}"}`);
+        ws.send(
+          `{"event":"media","sequenceNumber":"${++sequence}","media":{"track":"inbound","chunk":"${chunk}","timestamp":"${
+            (chunk - 1) * 20
+          }","payload":"${payload}"},"streamSid":"${streamSid}"}`,
+        );
         frames++;
       }, 20);
       timers.push(timer);
       ws.on("message", (data) => {
         const message = JSON.parse(String(data)) as { event?: string; mark?: { name: string } };
-        if (message.event === "mark") ws.send(JSON.stringify({ event: "mark", sequenceNumber: String(++sequence), streamSid, mark: message.mark }));
+        if (message.event === "mark") {
+          ws.send(
+            JSON.stringify({
+              event: "mark",
+              sequenceNumber: String(++sequence),
+              streamSid,
+              mark: message.mark,
+            }),
+          );
+        }
       });
     });
   }
@@ -64,6 +91,10 @@ for (const count of counts) {
   for (const ws of sockets) ws.terminate();
   await bot.stop();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(`c=${String(count).padStart(3)} | ${frames} frames in ${seconds} s | CPU ${((cpuSeconds / frames) * 1e6).toFixed(0)} ms per 1,000 frames (${cpuSeconds.toFixed(1)} s) | peak RSS ${(peakRss / 1048576).toFixed(0)} MiB`);
+  console.log(
+    `c=${String(count).padStart(3)} | ${frames} frames in ${seconds} s | CPU ${
+      ((cpuSeconds / frames) * 1e6).toFixed(0)
+    } ms per 1,000 frames (${cpuSeconds.toFixed(1)} s) | peak RSS ${(peakRss / 1048576).toFixed(0)} MiB`,
+  );
 }
 process.exit(0);

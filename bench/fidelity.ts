@@ -50,12 +50,22 @@ const sampleRateHz = Number(option("--sample-rate", encoding === "mulaw" ? "8000
 keepYoungGenerationSmall();
 const runtime = currentRuntime();
 const gc = runtime.singleThreadedGc ? "single-threaded GC" : "V8's threaded GC";
-console.log(`timing fidelity: callers on ${runtime.name} ${runtime.version} (${gc}), reference server on ${serverRuntime} (separate process)`);
-console.log(`|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock; speech_end in ${encoding} at ${sampleRateHz} Hz`);
+console.log(
+  `timing fidelity: callers on ${runtime.name} ${runtime.version} (${gc}), reference server on ${serverRuntime} (separate process)`,
+);
+console.log(
+  `|measured - server truth| in ms; truth = first/last chunk sent - speech_end received, on the server's clock; speech_end in ${encoding} at ${sampleRateHz} Hz`,
+);
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-fidelity-"));
   const logPath = join(dir, "turns.jsonl");
-  const server = await startServerProcess(serverRuntime, ["--reply-delay-ms", "300", "--done-event", "--log-turns", logPath], serverFlags);
+  const server = await startServerProcess(serverRuntime, [
+    "--reply-delay-ms",
+    "300",
+    "--done-event",
+    "--log-turns",
+    logPath,
+  ], serverFlags);
   const requests = requestsOverride || (REQUESTS[concurrency] ?? 2);
   const result = await run({
     server: server.url,
@@ -70,9 +80,13 @@ for (const concurrency of counts) {
     rampUpS: 2,
   });
   await server.stop();
-  const log = (await readFile(logPath, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as TurnLogRecord);
+  const log = (await readFile(logPath, "utf8")).trim().split("\n").map((line) =>
+    JSON.parse(line) as TurnLogRecord
+  );
   const bySession = new Map<string, TurnLogRecord[]>();
-  for (const record of log) bySession.set(record.session_id, [...(bySession.get(record.session_id) ?? []), record]);
+  for (const record of log) {
+    bySession.set(record.session_id, [...(bySession.get(record.session_id) ?? []), record]);
+  }
   const seen = new Map<string, number>();
   const ttftErrors: number[] = [];
   const totalErrors: number[] = [];
@@ -90,8 +104,12 @@ for (const concurrency of counts) {
   const turns = result.summary.turns;
   console.log(
     [
-      `c=${String(concurrency).padStart(3)} ${String(turns).padStart(4)} turns (${outcomeCounts(result.summary.outcomes)})`,
-      `ttft p50 ${ttft?.median.toFixed(2)} p95 ${ttft?.p95.toFixed(2)} p99 ${ttft?.p99.toFixed(2)} max ${ttft?.max.toFixed(2)}`,
+      `c=${String(concurrency).padStart(3)} ${String(turns).padStart(4)} turns (${
+        outcomeCounts(result.summary.outcomes)
+      })`,
+      `ttft p50 ${ttft?.median.toFixed(2)} p95 ${ttft?.p95.toFixed(2)} p99 ${ttft?.p99.toFixed(2)} max ${
+        ttft?.max.toFixed(2)
+      }`,
       `total p50 ${total?.median.toFixed(2)} p99 ${total?.p99.toFixed(2)} max ${total?.max.toFixed(2)}`,
       `CPU ${((result.health.cpuSeconds / turns) * 1000).toFixed(1)} s/1000 turns`,
       `peak RSS ${(result.health.peakRssBytes / 1048576).toFixed(0)} MiB`,
@@ -105,6 +123,9 @@ process.exit(0);
 
 /** "500 ok" or "787 ok, 213 audio_gap": turns that are not ok are left out of the error figures. */
 function outcomeCounts(outcomes: Readonly<Record<string, number>>): string {
-  const entries = Object.entries(outcomes).filter(([, count]) => count > 0).sort(([a], [b]) => (a === "ok" ? -1 : b === "ok" ? 1 : a.localeCompare(b)));
+  const entries = Object.entries(outcomes).filter(([, count]) => count > 0).sort((
+    [a],
+    [b],
+  ) => (a === "ok" ? -1 : b === "ok" ? 1 : a.localeCompare(b)));
   return entries.map(([name, count]) => `${count} ${name}`).join(", ");
 }

@@ -21,12 +21,20 @@ if (process.argv.includes("--echo-server")) {
   const wss: WebSocketServer = new WebSocketServer({ port: 0, host: "127.0.0.1" }, (): void => {
     console.log(`listening ${(wss.address() as { port: number }).port}`);
   });
-  wss.on("connection", (ws: WebSocket) => ws.on("message", (data: Buffer) => ws.send(data, { binary: false })));
+  wss.on(
+    "connection",
+    (ws: WebSocket) => ws.on("message", (data: Buffer) => ws.send(data, { binary: false })),
+  );
 } else {
   const echoRuntime = option("--echo-runtime", "node");
   const script = fileURLToPath(import.meta.url);
-  const [command, ...prefix] = echoRuntime === "deno" ? [`${ROOT}node_modules/deno/deno`, "run", "-A"] : [process.execPath, "--import", "tsx"];
-  const echo = spawn(command!, [...prefix, script, "--echo-server"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const [command, ...prefix] = echoRuntime === "deno"
+    ? [`${ROOT}node_modules/deno/deno`, "run", "-A"]
+    : [process.execPath, "--import", "tsx"];
+  const echo = spawn(command!, [...prefix, script, "--echo-server"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const port = await new Promise<number>((resolve) => {
     echo.stdout!.on("data", (chunk: Buffer) => {
       const match = /listening (\d+)/.exec(chunk.toString());
@@ -36,13 +44,17 @@ if (process.argv.includes("--echo-server")) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
   await new Promise((resolve) => ws.once("open", resolve));
   const runtime = currentRuntime();
-  console.log(`loopback floor: ${runtime.name} ${runtime.version} client, ${echoRuntime} echo server; one way = round trip / 2, ${ROUNDS} rounds`);
-  for (const [label, bytes, gapMs] of [
-    ["40 B (a speech_start), idle between", 40, 50],
-    ["100 KB (a 2 s speech_end), idle between", 100_000, 50],
-    ["40 B, busy (1 ms apart)", 40, 1],
-    ["100 KB, busy (1 ms apart)", 100_000, 1],
-  ] as const) {
+  console.log(
+    `loopback floor: ${runtime.name} ${runtime.version} client, ${echoRuntime} echo server; one way = round trip / 2, ${ROUNDS} rounds`,
+  );
+  for (
+    const [label, bytes, gapMs] of [
+      ["40 B (a speech_start), idle between", 40, 50],
+      ["100 KB (a 2 s speech_end), idle between", 100_000, 50],
+      ["40 B, busy (1 ms apart)", 40, 1],
+      ["100 KB, busy (1 ms apart)", 100_000, 1],
+    ] as const
+  ) {
     const payload = "x".repeat(bytes);
     const oneWayMs: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -53,7 +65,9 @@ if (process.argv.includes("--echo-server")) {
       oneWayMs.push((performance.now() - sentMs) / 2);
     }
     const stats = summarize(oneWayMs)!;
-    console.log(`  ${label.padEnd(42)} one way p50 ${stats.median.toFixed(2)} ms, p99 ${stats.p99.toFixed(2)} ms`);
+    console.log(
+      `  ${label.padEnd(42)} one way p50 ${stats.median.toFixed(2)} ms, p99 ${stats.p99.toFixed(2)} ms`,
+    );
   }
   ws.close();
   echo.kill();

@@ -15,11 +15,16 @@ import { currentRuntime } from "../src/common/runtime.ts";
 import { summarize } from "../src/metrics/percentiles.ts";
 
 const clipCount = Number(process.argv[2] ?? 500);
-const encoded = encodeForWire(createClip(new Int16Array(32000), 16000), { encoding: "pcm16", sampleRateHz: 16000 });
+const encoded = encodeForWire(createClip(new Int16Array(32000), 16000), {
+  encoding: "pcm16",
+  sampleRateHz: 16000,
+});
 const frames = frameAudio(encoded, 20);
 let bytesSent = 0;
 const runtime = currentRuntime();
-console.log(`pacer send lag on ${runtime.name} ${runtime.version}: ${clipCount} clips x ${frames.length} frames of 20 ms`);
+console.log(
+  `pacer send lag on ${runtime.name} ${runtime.version}: ${clipCount} clips x ${frames.length} frames of 20 ms`,
+);
 const cpuStart = process.cpuUsage();
 const wallStart = performance.now();
 // Callers start spread over one frame period, as real callers would.
@@ -27,15 +32,20 @@ const reports = await Promise.all(
   Array.from({ length: clipCount }, (_, caller) =>
     paceFrames(frames, (frame) => {
       bytesSent += frame.length;
-    }, { frameMs: 20, startAtMs: wallStart + 50 + (caller % 20) }),
-  ),
+    }, { frameMs: 20, startAtMs: wallStart + 50 + (caller % 20) })),
 );
 const wallMs = performance.now() - wallStart;
 const cpu = process.cpuUsage(cpuStart);
 const lags = reports.flatMap((report) => report.sendLagsMs);
 const stats = summarize(lags)!;
-console.log(`  frames sent      ${lags.length} (${(bytesSent / 1e6).toFixed(1)} MB) in ${(wallMs / 1000).toFixed(2)} s`);
+console.log(
+  `  frames sent      ${lags.length} (${(bytesSent / 1e6).toFixed(1)} MB) in ${(wallMs / 1000).toFixed(2)} s`,
+);
 console.log(`  send lag p50     ${stats.median.toFixed(3)} ms`);
 console.log(`  send lag p99     ${stats.p99.toFixed(3)} ms`);
 console.log(`  send lag max     ${stats.max.toFixed(3)} ms   (min ${stats.min.toFixed(3)} ms)`);
-console.log(`  CPU              ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (${(((cpu.user + cpu.system) / 1e3 / wallMs) * 100).toFixed(1)}% of one core)`);
+console.log(
+  `  CPU              ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (${
+    (((cpu.user + cpu.system) / 1e3 / wallMs) * 100).toFixed(1)
+  }% of one core)`,
+);

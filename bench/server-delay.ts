@@ -60,23 +60,33 @@ async function measure(count: number): Promise<void> {
   const records = (await readFile(logPath, "utf8"))
     .trim()
     .split("\n")
-    .map((line) => JSON.parse(line) as { first_chunk_delay_ms: number | null; configured_delay_ms: number; end: string });
-  const errors = records.filter((record) => record.first_chunk_delay_ms !== null).map((record) => record.first_chunk_delay_ms! - record.configured_delay_ms);
+    .map((line) =>
+      JSON.parse(line) as { first_chunk_delay_ms: number | null; configured_delay_ms: number; end: string }
+    );
+  const errors = records.filter((record) => record.first_chunk_delay_ms !== null).map((record) =>
+    record.first_chunk_delay_ms! - record.configured_delay_ms
+  );
   const stats = summarize(errors);
   const perConnectionKb = (connected.memory_rss_bytes! - idle.memory_rss_bytes!) / count / 1024;
   const turnCpuMs = ((busy.cpu_seconds! - connected.cpu_seconds!) * 1000) / count;
   console.log(
     [
       `${runtime.padEnd(5)} ${String(count).padStart(5)} turns`,
-      `delay error p50 ${stats?.median.toFixed(2)} ms  p99 ${stats?.p99.toFixed(2)} ms  max ${stats?.max.toFixed(2)} ms`,
+      `delay error p50 ${stats?.median.toFixed(2)} ms  p99 ${stats?.p99.toFixed(2)} ms  max ${
+        stats?.max.toFixed(2)
+      } ms`,
       `completed ${records.filter((record) => record.end === "completed").length}/${count}`,
       `RSS +${perConnectionKb.toFixed(1)} KiB/connection`,
-      `CPU ${turnCpuMs.toFixed(2)} ms/turn (${((busy.cpu_seconds! - connected.cpu_seconds!) / elapsedS * 100).toFixed(0)}% of a core)`,
+      `CPU ${turnCpuMs.toFixed(2)} ms/turn (${
+        ((busy.cpu_seconds! - connected.cpu_seconds!) / elapsedS * 100).toFixed(0)
+      }% of a core)`,
     ].join(" | "),
   );
   await rm(dir, { recursive: true, force: true });
 }
 
-console.log(`reference server on ${runtime}: first-chunk delay error (actual - configured 500 ms), server-side clock`);
+console.log(
+  `reference server on ${runtime}: first-chunk delay error (actual - configured 500 ms), server-side clock`,
+);
 for (const count of counts) await measure(count);
 process.exit(0);

@@ -19,9 +19,18 @@ const server = await startServerProcess(serverRuntime, ["--done-event"]);
 const port = server.port;
 
 const runtime = currentRuntime();
-console.log(`soak: ${concurrency} callers for ${minutes} min; generator on ${runtime.name} ${runtime.version}, server on ${serverRuntime}`);
+console.log(
+  `soak: ${concurrency} callers for ${minutes} min; generator on ${runtime.name} ${runtime.version}, server on ${serverRuntime}`,
+);
 console.log(" t (s) | turns | gen heap MiB | gen RSS MiB | srv heap MiB | srv RSS MiB");
-const samples: { t: number; turns: number; heap: number; rss: number; serverHeap: number; serverRss: number }[] = [];
+const samples: {
+  t: number;
+  turns: number;
+  heap: number;
+  rss: number;
+  serverHeap: number;
+  serverRss: number;
+}[] = [];
 let turns = 0;
 const startMs = performance.now();
 const sample = async (): Promise<void> => {
@@ -30,9 +39,22 @@ const sample = async (): Promise<void> => {
   (globalThis as { gc?: () => void }).gc?.();
   const memory = process.memoryUsage();
   const serverHealth = await health(port);
-  const row = { t: (performance.now() - startMs) / 1000, turns, heap: memory.heapUsed / MB, rss: memory.rss / MB, serverHeap: serverHealth.heap_used_bytes! / MB, serverRss: serverHealth.memory_rss_bytes! / MB };
+  const row = {
+    t: (performance.now() - startMs) / 1000,
+    turns,
+    heap: memory.heapUsed / MB,
+    rss: memory.rss / MB,
+    serverHeap: serverHealth.heap_used_bytes! / MB,
+    serverRss: serverHealth.memory_rss_bytes! / MB,
+  };
   samples.push(row);
-  console.log(`${row.t.toFixed(0).padStart(6)} | ${String(row.turns).padStart(5)} | ${row.heap.toFixed(1).padStart(12)} | ${row.rss.toFixed(1).padStart(11)} | ${row.serverHeap.toFixed(1).padStart(12)} | ${row.serverRss.toFixed(1).padStart(11)}`);
+  console.log(
+    `${row.t.toFixed(0).padStart(6)} | ${String(row.turns).padStart(5)} | ${
+      row.heap.toFixed(1).padStart(12)
+    } | ${row.rss.toFixed(1).padStart(11)} | ${row.serverHeap.toFixed(1).padStart(12)} | ${
+      row.serverRss.toFixed(1).padStart(11)
+    }`,
+  );
 };
 const timer = setInterval(() => void sample(), 10_000);
 const stop = new AbortController();
@@ -59,9 +81,19 @@ const slope = (key: "heap" | "rss" | "serverHeap" | "serverRss"): number => {
   const denominator = points.reduce((sum, point) => sum + (point.t - meanT) ** 2, 0);
   return (numerator / denominator) * 60;
 };
-console.log(`turns ${result.summary.turns} (${result.summary.ok} ok, ${result.summary.outcomes.cancelled ?? 0} cancelled at the stop), valid ${result.health.valid}`);
 console.log(
-  `growth after warm-up (MiB per minute, least squares over the last two thirds): generator heap ${slope("heap").toFixed(2)}, RSS ${slope("rss").toFixed(2)}; server heap ${slope("serverHeap").toFixed(2)}, RSS ${slope("serverRss").toFixed(2)}`,
+  `turns ${result.summary.turns} (${result.summary.ok} ok, ${
+    result.summary.outcomes.cancelled ?? 0
+  } cancelled at the stop), valid ${result.health.valid}`,
 );
-console.log(`turn records kept for turns.csv: ${result.summary.turns} (the generator's only intended growth)`);
+console.log(
+  `growth after warm-up (MiB per minute, least squares over the last two thirds): generator heap ${
+    slope("heap").toFixed(2)
+  }, RSS ${slope("rss").toFixed(2)}; server heap ${slope("serverHeap").toFixed(2)}, RSS ${
+    slope("serverRss").toFixed(2)
+  }`,
+);
+console.log(
+  `turn records kept for turns.csv: ${result.summary.turns} (the generator's only intended growth)`,
+);
 process.exit(0);

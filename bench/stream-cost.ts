@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/stream-cost.ts [--counts 100,500] [--requests 2] [--runtime node|deno]
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,14 @@ function exited(child: ChildProcess): Promise<number | null> {
 interface Summary {
   durationMs: number;
   summary: { turns: number; outcomes: Record<string, number> };
-  health: { valid: boolean; reasons: string[]; cpuSeconds: number; peakRssBytes: number; frameSendLagMs: { count: number; median: number; p99: number; max: number } | null; eventLoopLagMs: { p99: number } | null };
+  health: {
+    valid: boolean;
+    reasons: string[];
+    cpuSeconds: number;
+    peakRssBytes: number;
+    frameSendLagMs: { count: number; median: number; p99: number; max: number } | null;
+    eventLoopLagMs: { p99: number } | null;
+  };
 }
 
 console.log(`streaming cost: Twilio callers on ${runtime}, the reference bot on node in its own process`);
@@ -33,11 +40,38 @@ for (const concurrency of counts) {
   const bot = await startServerProcess("node", ["--protocol", "twilio", "--reply-delay-ms", "300"]);
   const cli = join(ROOT, "src/cli.ts");
   const args = [
-    "run", "--protocol", "twilio", "--server", bot.url, "--concurrency", String(concurrency), "--requests", requests,
-    "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0", "--think-time", "0.5-2", "--ramp-up", "5", "--seed", "1",
-    "--export-dir", dir, "--run-id", "stream", "--quiet",
+    "run",
+    "--protocol",
+    "twilio",
+    "--server",
+    bot.url,
+    "--concurrency",
+    String(concurrency),
+    "--requests",
+    requests,
+    "--simple",
+    "1",
+    "--tools",
+    "0",
+    "--interruptions",
+    "0",
+    "--false-alarms",
+    "0",
+    "--think-time",
+    "0.5-2",
+    "--ramp-up",
+    "5",
+    "--seed",
+    "1",
+    "--export-dir",
+    dir,
+    "--run-id",
+    "stream",
+    "--quiet",
   ];
-  const [command, prefix] = runtime === "deno" ? [join(ROOT, "node_modules/deno/deno"), ["run", "-A", "--v8-flags=--max-semi-space-size=1", cli]] : [process.execPath, ["--import", "tsx", cli]];
+  const [command, prefix] = runtime === "deno"
+    ? [join(ROOT, "node_modules/deno/deno"), ["run", "-A", "--v8-flags=--max-semi-space-size=1", cli]]
+    : [process.execPath, ["--import", "tsx", cli]];
   const callers = spawn(command, [...prefix, ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const code = await exited(callers);
   const botHealth = await botHealthOf(bot.port);
@@ -47,11 +81,17 @@ for (const concurrency of counts) {
   const frames = health.frameSendLagMs?.count ?? 0;
   console.log(
     [
-      `c=${String(concurrency).padStart(3)} exit ${code}, ${summary.summary.turns} turns (${Object.entries(summary.summary.outcomes).map(([name, count]) => `${count} ${name}`).join(", ")})`,
+      `c=${String(concurrency).padStart(3)} exit ${code}, ${summary.summary.turns} turns (${
+        Object.entries(summary.summary.outcomes).map(([name, count]) => `${count} ${name}`).join(", ")
+      })`,
       `${frames} frames in ${(summary.durationMs / 1000).toFixed(1)} s`,
-      `frame send lag p50 ${health.frameSendLagMs?.median.toFixed(2)} p99 ${health.frameSendLagMs?.p99.toFixed(2)} max ${health.frameSendLagMs?.max.toFixed(1)} ms`,
+      `frame send lag p50 ${health.frameSendLagMs?.median.toFixed(2)} p99 ${
+        health.frameSendLagMs?.p99.toFixed(2)
+      } max ${health.frameSendLagMs?.max.toFixed(1)} ms`,
       `loop lag p99 ${health.eventLoopLagMs?.p99.toFixed(1)} ms`,
-      `CPU ${((health.cpuSeconds / frames) * 1000 * 1000).toFixed(0)} ms per 1,000 frames (${health.cpuSeconds.toFixed(1)} s)`,
+      `CPU ${((health.cpuSeconds / frames) * 1000 * 1000).toFixed(0)} ms per 1,000 frames (${
+        health.cpuSeconds.toFixed(1)
+      } s)`,
       `peak RSS ${(health.peakRssBytes / 1048576).toFixed(0)} MiB`,
       `bot CPU ${botHealth.cpu_seconds!.toFixed(1)} s`,
       health.valid ? "valid" : `INVALID (${health.reasons.join("; ")})`,

@@ -37,9 +37,13 @@ export async function startServerProcess(
   runtimeFlags: readonly string[] = [],
 ): Promise<{ port: number; url: string; stop: () => Promise<void> }> {
   const cli = join(ROOT, "src/cli.ts");
-  const [command, ...prefix] =
-    runtime === "deno" ? [join(ROOT, "node_modules/deno/deno"), "run", "-A", ...runtimeFlags, cli] : [process.execPath, ...runtimeFlags, "--import", "tsx", cli];
-  const child = spawn(command!, [...prefix, "serve", "--port", "0", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] });
+  const [command, ...prefix] = runtime === "deno"
+    ? [join(ROOT, "node_modules/deno/deno"), "run", "-A", ...runtimeFlags, cli]
+    : [process.execPath, ...runtimeFlags, "--import", "tsx", cli];
+  const child = spawn(command!, [...prefix, "serve", "--port", "0", ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {

@@ -79,7 +79,7 @@ function parseFrames(direction: Direction, out: WireFrameSeen[]): void {
     if (masked) offset += 4;
     if (bytes.length < offset + length) return;
     const head = Buffer.from(bytes.subarray(offset, offset + Math.min(length, HEAD_BYTES)));
-    if (maskKey) for (let i = 0; i < head.length; i++) head[i]! ^= maskKey[i % 4]!;
+    if (maskKey) { for (let i = 0; i < head.length; i++) head[i]! ^= maskKey[i % 4]!; }
     out.push({
       from: direction.from,
       opcode,
@@ -91,7 +91,9 @@ function parseFrames(direction: Direction, out: WireFrameSeen[]): void {
     direction.buffer = bytes.subarray(offset + length);
     direction.base += offset + length;
     // Keep only the segment times that can still matter.
-    while (direction.times.length > 1 && direction.times[1]!.offset <= direction.base) direction.times.shift();
+    while (direction.times.length > 1 && direction.times[1]!.offset <= direction.base) {
+      direction.times.shift();
+    }
   }
 }
 
@@ -109,7 +111,9 @@ export function readWireConnections(pcap: Buffer, port: number): WireConnection[
   const magic = pcap.readUInt32LE(0);
   const littleEndian = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
   const nanoseconds = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
-  const read32 = (offset: number): number => (littleEndian ? pcap.readUInt32LE(offset) : pcap.readUInt32BE(offset));
+  const read32 = (
+    offset: number,
+  ): number => (littleEndian ? pcap.readUInt32LE(offset) : pcap.readUInt32BE(offset));
   const linkType = read32(20);
   const linkHeader = linkType === 1 ? 14 : linkType === 113 ? 16 : linkType === 0 ? 4 : -1;
   if (linkHeader < 0) throw new Error(`unsupported pcap link type ${linkType}`);
@@ -137,7 +141,14 @@ export function readWireConnections(pcap: Buffer, port: number): WireConnection[
     const key = `${clientPort}`;
     let connection = connections.get(key);
     if (!connection) {
-      const direction = (from: "client" | "server"): Direction => ({ buffer: Buffer.alloc(0), times: [], base: 0, nextSeq: undefined, upgraded: false, from });
+      const direction = (from: "client" | "server"): Direction => ({
+        buffer: Buffer.alloc(0),
+        times: [],
+        base: 0,
+        nextSeq: undefined,
+        upgraded: false,
+        from,
+      });
       connection = { client: direction("client"), server: direction("server"), frames: [] };
       connections.set(key, connection);
     }

@@ -35,38 +35,56 @@ function withRunOptions(command: Command, options: { server: boolean }): Command
     if (flag.name === "--server <url>" && !options.server) continue;
     command.option(flag.name, flag.description);
   }
-  return command.option("--config <file>", "Read options from a JSON file (default: ./voxbench.config.json if present); flags override it");
+  return command.option(
+    "--config <file>",
+    "Read options from a JSON file (default: ./voxbench.config.json if present); flags override it",
+  );
 }
 
 cli
   .command("audio <...files>", "Inspect WAV files the way a load test will use them")
   .option("--sample-rate <hz>", "Target sample rate for the conversion check (8000, 16000, 24000, 48000)")
-  .option("--encoding <encoding>", "Target encoding: pcm16 or mulaw (mu-law is 8000 Hz)", { default: "pcm16" })
+  .option("--encoding <encoding>", "Target encoding: pcm16 or mulaw (mu-law is 8000 Hz)", {
+    default: "pcm16",
+  })
   .option("--json", "Print one JSON object per file")
   .example("voxbench audio fixtures/*.wav --encoding mulaw")
   .action((files: string[], options) => audioCommand(files, options));
 
-withRunOptions(cli.command("", "Run a load test (the same as voxbench run)"), { server: true }).action((options) => {
-  const stray = cli.args[0];
-  if (stray !== undefined) throw new UsageError(`unknown command "${stray}" (see voxbench --help)`);
-  return runCommand(options);
-});
+withRunOptions(cli.command("", "Run a load test (the same as voxbench run)"), { server: true }).action(
+  (options) => {
+    const stray = cli.args[0];
+    if (stray !== undefined) throw new UsageError(`unknown command "${stray}" (see voxbench --help)`);
+    return runCommand(options);
+  },
+);
 withRunOptions(cli.command("run", "Run a load test against a voice bot"), { server: true })
   .example("voxbench run --server ws://localhost:8000/ws --concurrency 10 --requests 5")
   .example("voxbench run --simple 0.0 --tools 0.0 --interruptions 1.0 --false-alarms 0.0 --concurrency 5")
   .action((options) => runCommand(options));
-withRunOptions(cli.command("demo", "Start the reference bot in-process and run the default mix against it"), { server: false })
+withRunOptions(cli.command("demo", "Start the reference bot in-process and run the default mix against it"), {
+  server: false,
+})
   .example("voxbench demo --concurrency 5 --requests 2")
   .action((options) => demoCommand(options));
 
 cli
-  .command("serve", "Run the reference voice bot on ws://HOST:PORT/ws in any --protocol (openai-realtime also on /v1/realtime)")
+  .command(
+    "serve",
+    "Run the reference voice bot on ws://HOST:PORT/ws in any --protocol (openai-realtime also on /v1/realtime)",
+  )
   .option("--protocol <name>", `Wire protocol: ${Object.keys(PROTOCOLS).join(", ")} (default speech-events)`)
   .option("--host <host>", "Address to listen on (default 127.0.0.1)")
   .option("--port <port>", "Port; 0 picks a free one (default 8000)")
   .option("--seed <n>", "Seed for latencies, reply choice and faults (default 1)")
-  .option("--reply-delay-ms <ms>", "Replace the pipeline by one fixed delay from speech_end received to first chunk sent")
-  .option("--stt-ms <ms|median,p95>", "Speech-to-text delay: fixed, or log-normal from median and p95 (default 150,400)")
+  .option(
+    "--reply-delay-ms <ms>",
+    "Replace the pipeline by one fixed delay from speech_end received to first chunk sent",
+  )
+  .option(
+    "--stt-ms <ms|median,p95>",
+    "Speech-to-text delay: fixed, or log-normal from median and p95 (default 150,400)",
+  )
   .option("--llm-ttft-ms <ms|median,p95>", "LLM first-token delay (default 350,900)")
   .option("--tts-ttfb-ms <ms|median,p95>", "Text-to-speech first-byte delay (default 120,300)")
   .option("--tool-ms <ms|median,p95>", "Tool execution delay (tool-call turns) (default 800,2000)")
@@ -75,20 +93,47 @@ cli
   .option("--pace <factor>", "Reply pace: 1 = real time, 2 = twice as fast (default 1)")
   .option("--leading-silence-ms <ms>", "Silence before the reply's speech (default 0)")
   .option("--reply-sample-rate <hz>", "Reply audio sample rate (default 16000)")
-  .option("--reply-encoding <pcm16|mulaw>", "Reply audio encoding (raw, base64 in play_audio) (default pcm16)")
-  .option("--input-sample-rate <hz>", "Rate of headerless PCM16 in speech_end (WAV carries its own) (default 16000)")
-  .option("--noise-threshold-ms <ms>", "Less speech than this (energy VAD) is noise, not a turn (default 1000; streaming protocols: --min-speech-ms)")
-  .option("--endpointing-ms <ms>", "Streaming protocols: silence after speech that ends the caller's utterance (default 500)")
-  .option("--min-speech-ms <ms>", "Streaming protocols: speech must last this long to count (barge-in, a turn); shorter is noise (default 400)")
-  .option("--tool-threshold-ms <ms>", "Utterances this long are tool calls (or intent tool_call) (default 2500)")
+  .option(
+    "--reply-encoding <pcm16|mulaw>",
+    "Reply audio encoding (raw, base64 in play_audio) (default pcm16)",
+  )
+  .option(
+    "--input-sample-rate <hz>",
+    "Rate of headerless PCM16 in speech_end (WAV carries its own) (default 16000)",
+  )
+  .option(
+    "--noise-threshold-ms <ms>",
+    "Less speech than this (energy VAD) is noise, not a turn (default 1000; streaming protocols: --min-speech-ms)",
+  )
+  .option(
+    "--endpointing-ms <ms>",
+    "Streaming protocols: silence after speech that ends the caller's utterance (default 500)",
+  )
+  .option(
+    "--min-speech-ms <ms>",
+    "Streaming protocols: speech must last this long to count (barge-in, a turn); shorter is noise (default 400)",
+  )
+  .option(
+    "--tool-threshold-ms <ms>",
+    "Utterances this long are tool calls (or intent tool_call) (default 2500)",
+  )
   .option("--done-event", 'Send {"event":"response_done"} after the last chunk')
   .option("--metrics-events", 'Send {"event":"metrics",...} with each turn\'s stage timings')
   .option("--tool-events", "Send tool_call and tool_result events")
   .option("--log-turns <file>", "Append one JSON line per turn with the server's own timestamps")
-  .option("--fault-rate <0-1>", "Fraction of turns (and connections, for slow-handshake) that get a fault (default 0)")
-  .option("--faults <list>", "Faults to inject: close,malformed,no-reply,slow-handshake,drop-chunks,error (default: all)")
+  .option(
+    "--fault-rate <0-1>",
+    "Fraction of turns (and connections, for slow-handshake) that get a fault (default 0)",
+  )
+  .option(
+    "--faults <list>",
+    "Faults to inject: close,malformed,no-reply,slow-handshake,drop-chunks,error (default: all)",
+  )
   .option("--slow-handshake-ms <ms>", "Delay of a slow handshake (default 2000)")
-  .option("--drop-chunk-percent <0-100>", "Share of a reply's chunks the drop-chunks fault drops (default 30)")
+  .option(
+    "--drop-chunk-percent <0-100>",
+    "Share of a reply's chunks the drop-chunks fault drops (default 30)",
+  )
   .option("--audio-dir <dir>", "Where the bot's voice (role bot) comes from (default: bundled fixtures)")
   .example("voxbench serve --port 8000 --done-event --log-turns turns.jsonl")
   .action((options) => serveCommand(options));
@@ -96,17 +141,27 @@ cli
 cli
   .command("compare [baseline] [candidate]", "Compare two runs; exit 1 on a significant regression")
   .option("--max-regression <percent>", "A change must be worse than this to count (default 10)")
-  .option("--alpha <p>", "Significance level of the tests: Mann-Whitney U, and Fisher's exact test for the success rate (default 0.01)")
-  .option("--force", "Compare runs it would refuse (no turns, interrupted, cut turns.csv, another protocol or scenario mix), with a warning for each problem")
+  .option(
+    "--alpha <p>",
+    "Significance level of the tests: Mann-Whitney U, and Fisher's exact test for the success rate (default 0.01)",
+  )
+  .option(
+    "--force",
+    "Compare runs it would refuse (no turns, interrupted, cut turns.csv, another protocol or scenario mix), with a warning for each problem",
+  )
   .option("--json", "Print the comparison as JSON")
   .example("voxbench compare exports/baseline exports/20261128-031500-ab12")
-  .action((baseline: string | undefined, candidate: string | undefined, options) => compareCommand(baseline, candidate, options));
+  .action((baseline: string | undefined, candidate: string | undefined, options) =>
+    compareCommand(baseline, candidate, options)
+  );
 
 cli
   .command("merge [...folders]", "Merge the run folders of a test's shards (--shard i/n) into one run")
   .option("--run-id <id>", "Name of the merged run (default: the test's run id)")
   .option("--export-dir <dir>", "Where <run-id>/ is written (default exports)")
-  .example("voxbench merge results/load-42-shard-0-of-3 results/load-42-shard-1-of-3 results/load-42-shard-2-of-3 --export-dir results")
+  .example(
+    "voxbench merge results/load-42-shard-0-of-3 results/load-42-shard-1-of-3 results/load-42-shard-2-of-3 --export-dir results",
+  )
   .action((folders: string[], options) => mergeCommand(folders, options));
 
 cli.help();
@@ -142,7 +197,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (!cli.matchedCommand) {
       const name = cli.args[0];
-      throw new UsageError(name ? `unknown command "${name}" (see voxbench --help)` : "no command given (see voxbench --help)");
+      throw new UsageError(
+        name ? `unknown command "${name}" (see voxbench --help)` : "no command given (see voxbench --help)",
+      );
     }
     const code: unknown = await cli.runMatchedCommand();
     return typeof code === "number" ? code : ExitCode.Ok;
@@ -159,10 +216,14 @@ function commandLineRedactor(argv: readonly string[]): Redactor {
   let server = "";
   const headers: Record<string, string> = {};
   argv.forEach((token, index) => {
-    const [flag, inline] = token.startsWith("--") && token.includes("=") ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)] : [token, argv[index + 1]];
+    const [flag, inline] = token.startsWith("--") && token.includes("=")
+      ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)]
+      : [token, argv[index + 1]];
     if (inline === undefined) return;
     if (flag === "--server") server = inline;
-    if (flag === "--header") headers[`h${index}`] = inline.includes(":") ? inline.slice(inline.indexOf(":") + 1).trim() : inline;
+    if (flag === "--header") {
+      headers[`h${index}`] = inline.includes(":") ? inline.slice(inline.indexOf(":") + 1).trim() : inline;
+    }
   });
   return createRedactor(server, headers);
 }

@@ -2,7 +2,7 @@ import { clipDurationMs, type PcmClip } from "./pcm.ts";
 import { detectSpeech, type SpeechSegment } from "./vad.ts";
 import type { WavInfo } from "./wav-decode.ts";
 import { wrapWav } from "./wav-encode.ts";
-import { encodeForWire, wireFormatKey, type EncodedAudio, type WireFormat } from "./wire-format.ts";
+import { type EncodedAudio, encodeForWire, type WireFormat, wireFormatKey } from "./wire-format.ts";
 
 /** What a clip is for: the scenarios pick their utterances by role. */
 export type AudioRole = "query" | "tool" | "interrupt" | "noise" | "bot";

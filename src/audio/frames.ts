@@ -1,4 +1,4 @@
-import { bytesPerSample, frameProblem, samplesPerFrame, type EncodedAudio } from "./wire-format.ts";
+import { bytesPerSample, type EncodedAudio, frameProblem, samplesPerFrame } from "./wire-format.ts";
 
 /** Default frame length: what Twilio and most WebRTC stacks send. */
 export const DEFAULT_FRAME_MS = 20;

@@ -48,7 +48,11 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
  * console.log(report.sampleRate, report.conversion?.sampleRate); // 16000 8000
  * ```
  */
-export async function inspectAudioFile(file: string, target: WireFormat, vad?: VadOptions): Promise<AudioInspection> {
+export async function inspectAudioFile(
+  file: string,
+  target: WireFormat,
+  vad?: VadOptions,
+): Promise<AudioInspection> {
   try {
     const { info, clip } = await loadWavFile(file);
     const segments = detectSpeech(clip, vad);
@@ -66,7 +70,10 @@ export async function inspectAudioFile(file: string, target: WireFormat, vad?: V
       bitDepth: info.bitDepth,
       durationMs: round(info.durationMs),
       rmsDbfs: round(rmsDbfs(clip.samples)),
-      speechSegments: segments.map((segment) => ({ startMs: round(segment.startMs), endMs: round(segment.endMs) })),
+      speechSegments: segments.map((segment) => ({
+        startMs: round(segment.startMs),
+        endMs: round(segment.endMs),
+      })),
       speechMs: round(speechDurationMs(segments)),
       ...(role ? { role } : {}),
       conversion: {

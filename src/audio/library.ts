@@ -93,7 +93,9 @@ export async function loadAudioLibrary(dir: string): Promise<AudioLibrary> {
     throw new UsageError(`--audio-dir ${shownDir} does not exist or cannot be read`);
   }
   const wavNames = names.filter((name) => name.toLowerCase().endsWith(".wav"));
-  const entries = names.includes("manifest.json") ? await readManifest(join(dir, "manifest.json")) : undefined;
+  const entries = names.includes("manifest.json")
+    ? await readManifest(join(dir, "manifest.json"))
+    : undefined;
   const ignoredFiles: string[] = [];
   const wanted: ManifestEntry[] = [];
   if (entries) {
@@ -126,7 +128,9 @@ export async function loadAudioLibrary(dir: string): Promise<AudioLibrary> {
         }),
       );
     } catch (error) {
-      if (error instanceof AudioError) throw new UsageError(`${showControlCharacters(error.file)}: ${error.reason}`);
+      if (error instanceof AudioError) {
+        throw new UsageError(`${showControlCharacters(error.file)}: ${error.reason}`);
+      }
       throw error;
     }
   }
@@ -147,7 +151,11 @@ async function readManifest(manifestPath: string): Promise<ManifestEntry[]> {
     parsed = JSON.parse(text);
   } catch (error) {
     // JSON.parse quotes the text around the mistake, which may hold control characters too.
-    throw new UsageError(`${shownPath}: not valid JSON (${showControlCharacters(error instanceof Error ? error.message : String(error))})`);
+    throw new UsageError(
+      `${shownPath}: not valid JSON (${
+        showControlCharacters(error instanceof Error ? error.message : String(error))
+      })`,
+    );
   }
   const files = (parsed as { files?: unknown }).files;
   if (!Array.isArray(files)) throw new UsageError(`${shownPath}: expected {"files": [...]}`);
@@ -184,13 +192,21 @@ export const SILENCE_DURATIONS_MS: Readonly<Record<Exclude<AudioRole, "bot">, nu
 export function silenceLibrary(sampleRateHz = 16000): AudioLibrary {
   const assets = Object.entries(SILENCE_DURATIONS_MS).map(
     ([role, durationMs]) =>
-      new AudioAsset({ name: `silence_${durationMs}ms`, role: role as AudioRole, clip: silence(durationMs, { sampleRateHz }) }),
+      new AudioAsset({
+        name: `silence_${durationMs}ms`,
+        role: role as AudioRole,
+        clip: silence(durationMs, { sampleRateHz }),
+      }),
   );
   return createLibrary("silence", assets, []);
 }
 
 /** Builds a library over already-decoded assets (also how scripts add their own clips). */
-export function createLibrary(source: string, assets: readonly AudioAsset[], ignoredFiles: readonly string[] = []): AudioLibrary {
+export function createLibrary(
+  source: string,
+  assets: readonly AudioAsset[],
+  ignoredFiles: readonly string[] = [],
+): AudioLibrary {
   const byRole = new Map<AudioRole, AudioAsset[]>();
   for (const asset of assets) {
     const list = byRole.get(asset.role) ?? [];

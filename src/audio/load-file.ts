@@ -1,6 +1,6 @@
 import { FileReadError, readRegularFile } from "../common/read-file.ts";
 import { AudioError } from "./audio-error.ts";
-import { decodeWav, type DecodedWav } from "./wav-decode.ts";
+import { type DecodedWav, decodeWav } from "./wav-decode.ts";
 
 /**
  * The largest WAV file voxbench reads: 64 MiB holds 35 minutes of 16 kHz 16-bit mono speech, or

@@ -1,5 +1,5 @@
 import { monotonicNowMs } from "../common/clock.ts";
-import { sharedScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
+import { type DeadlineScheduler, sharedScheduler } from "../common/deadline-scheduler.ts";
 
 /** Options for {@link paceFrames}. */
 export interface PaceOptions {

@@ -1,6 +1,6 @@
 import { createRandom } from "../common/random.ts";
 import { dbfsToAmplitude } from "./energy.ts";
-import { createClip, floatToInt16, samplesForDurationMs, type PcmClip } from "./pcm.ts";
+import { createClip, floatToInt16, type PcmClip, samplesForDurationMs } from "./pcm.ts";
 
 /** Options for {@link silence}. */
 export interface SilenceOptions {

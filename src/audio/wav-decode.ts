@@ -3,7 +3,7 @@ import { AudioError } from "./audio-error.ts";
 import { decodeALaw, decodeMuLaw } from "./g711.ts";
 import { int16FromLittleEndian } from "./int16-le.ts";
 import { createClip, floatToInt16, type PcmClip } from "./pcm.ts";
-import { RiffError, walkRiffChunks, type RiffChunk } from "./riff.ts";
+import { type RiffChunk, RiffError, walkRiffChunks } from "./riff.ts";
 
 const { WaveFile } = wavefile;
 
@@ -117,7 +117,10 @@ export function decodeWav(bytes: Uint8Array, file = "<buffer>"): DecodedWav {
     parsed = new WaveFile();
     parsed.fromBuffer(bytes, false);
   } catch (error) {
-    throw new AudioError(file, `unreadable WAV file (${error instanceof Error ? error.message : String(error)})`);
+    throw new AudioError(
+      file,
+      `unreadable WAV file (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   const fmt = parsed.fmt as {
     audioFormat: number;
@@ -131,7 +134,9 @@ export function decodeWav(bytes: Uint8Array, file = "<buffer>"): DecodedWav {
   let formatTag = fmt.audioFormat;
   if (extensible) {
     const guidFirstWord = fmt.subformat[0];
-    if (guidFirstWord === undefined) throw new AudioError(file, "WAVE_FORMAT_EXTENSIBLE header has no sub-format");
+    if (guidFirstWord === undefined) {
+      throw new AudioError(file, "WAVE_FORMAT_EXTENSIBLE header has no sub-format");
+    }
     formatTag = guidFirstWord & 0xffff;
   }
   const encoding = encodingOf(formatTag, file);
@@ -151,7 +156,10 @@ export function decodeWav(bytes: Uint8Array, file = "<buffer>"): DecodedWav {
   const dataBytes = bytes.subarray(dataChunk.offset, dataChunk.offset + dataChunk.size);
   if (dataBytes.length === 0) throw new AudioError(file, "contains no audio (empty data chunk)");
   if (dataBytes.length % frameBytes !== 0) {
-    throw new AudioError(file, `truncated WAV file (data is not a whole number of ${frameBytes}-byte sample frames)`);
+    throw new AudioError(
+      file,
+      `truncated WAV file (data is not a whole number of ${frameBytes}-byte sample frames)`,
+    );
   }
   const frameCount = dataBytes.length / frameBytes;
   const samples = decodeToMono(dataBytes, encoding, bitDepth, channels, frameCount);
@@ -245,14 +253,17 @@ function averageInt16Channels(interleaved: Int16Array, channels: number, frameCo
 /** Returns a reader giving the sample at a byte offset as a float in [-1, 1). */
 function floatReader(view: DataView, encoding: WavEncoding, bitDepth: number): (offset: number) => number {
   if (encoding === "float") {
-    return bitDepth === 32 ? (offset) => view.getFloat32(offset, true) : (offset) => view.getFloat64(offset, true);
+    return bitDepth === 32
+      ? (offset) => view.getFloat32(offset, true)
+      : (offset) => view.getFloat64(offset, true);
   }
   switch (bitDepth) {
     case 8: // 8-bit WAV is unsigned with 128 as zero.
       return (offset) => (view.getUint8(offset) - 128) / 128;
     case 24:
       return (offset) => {
-        const value = view.getUint8(offset) | (view.getUint8(offset + 1) << 8) | (view.getInt8(offset + 2) << 16);
+        const value = view.getUint8(offset) | (view.getUint8(offset + 1) << 8) |
+          (view.getInt8(offset + 2) << 16);
         return value / 8388608;
       };
     case 32:

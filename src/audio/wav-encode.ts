@@ -16,7 +16,12 @@ function writeAscii(view: DataView, offset: number, text: string): void {
 }
 
 /** Builds a canonical RIFF/WAVE file (fmt + data; plus fact for non-PCM, as the spec asks). */
-function buildWav(formatTag: number, sampleRateHz: number, bitDepth: number, payload: Uint8Array): Uint8Array {
+function buildWav(
+  formatTag: number,
+  sampleRateHz: number,
+  bitDepth: number,
+  payload: Uint8Array,
+): Uint8Array {
   const pcm = formatTag === WAVE_FORMAT_PCM;
   const fmtSize = pcm ? 16 : 18;
   const factBytes = pcm ? 0 : 12;
@@ -91,7 +96,11 @@ export function encodeWavMuLaw(clip: PcmClip): Uint8Array {
  * console.log(wav.length); // 364
  * ```
  */
-export function wrapWav(payload: Uint8Array, encoding: "pcm16" | "mulaw" | "alaw", sampleRateHz: number): Uint8Array {
+export function wrapWav(
+  payload: Uint8Array,
+  encoding: "pcm16" | "mulaw" | "alaw",
+  sampleRateHz: number,
+): Uint8Array {
   if (encoding === "pcm16") return buildWav(WAVE_FORMAT_PCM, sampleRateHz, 16, payload);
   return buildWav(encoding === "mulaw" ? WAVE_FORMAT_MULAW : WAVE_FORMAT_ALAW, sampleRateHz, 8, payload);
 }

@@ -44,7 +44,11 @@ export interface EncodedAudio {
  */
 export function wireFormatProblem(format: WireFormat): string | undefined {
   if (format.encoding === "mulaw" || format.encoding === "alaw") {
-    if (format.sampleRateHz !== 8000) return `${format.encoding === "mulaw" ? "mu-law" : "A-law"} is sent at 8000 Hz only (got ${format.sampleRateHz} Hz)`;
+    if (format.sampleRateHz !== 8000) {
+      return `${
+        format.encoding === "mulaw" ? "mu-law" : "A-law"
+      } is sent at 8000 Hz only (got ${format.sampleRateHz} Hz)`;
+    }
   } else if (format.encoding !== "pcm16") {
     return `unknown encoding "${String(format.encoding)}" (use pcm16, mulaw or alaw)`;
   } else if (!PCM16_SAMPLE_RATES_HZ.includes(format.sampleRateHz)) {
@@ -64,9 +68,13 @@ export function wireFormatProblem(format: WireFormat): string | undefined {
  * ```
  */
 export function frameProblem(frameMs: number, sampleRateHz: number): string | undefined {
-  if (!(frameMs > 0) || frameMs > MAX_FRAME_MS) return `the frame length must be more than 0 and at most ${MAX_FRAME_MS} ms (got ${frameMs})`;
+  if (!(frameMs > 0) || frameMs > MAX_FRAME_MS) {
+    return `the frame length must be more than 0 and at most ${MAX_FRAME_MS} ms (got ${frameMs})`;
+  }
   const samples = (sampleRateHz * frameMs) / 1000;
-  if (Math.abs(samples - Math.round(samples)) > 1e-9) return `a ${frameMs} ms frame is not a whole number of samples at ${sampleRateHz} Hz`;
+  if (Math.abs(samples - Math.round(samples)) > 1e-9) {
+    return `a ${frameMs} ms frame is not a whole number of samples at ${sampleRateHz} Hz`;
+  }
   return undefined;
 }
 
@@ -82,7 +90,9 @@ export function bytesPerSample(encoding: WireEncoding): number {
 
 /** A stable key for caches, e.g. "pcm16@16000" or "mulaw@8000/20ms". */
 export function wireFormatKey(format: WireFormat): string {
-  return `${format.encoding}@${format.sampleRateHz}${format.frameMs === undefined ? "" : `/${format.frameMs}ms`}`;
+  return `${format.encoding}@${format.sampleRateHz}${
+    format.frameMs === undefined ? "" : `/${format.frameMs}ms`
+  }`;
 }
 
 /**
@@ -102,8 +112,14 @@ export function encodeForWire(clip: PcmClip, format: WireFormat): EncodedAudio {
   const problem = wireFormatProblem(format);
   if (problem) throw new RangeError(problem);
   const resampled = resample(clip, format.sampleRateHz);
-  const samples = format.frameMs === undefined ? resampled.samples : padToWholeFrames(resampled.samples, samplesPerFrame(format.frameMs, format.sampleRateHz));
-  const bytes = format.encoding === "pcm16" ? pcm16Bytes(samples) : format.encoding === "mulaw" ? encodeMuLaw(samples) : encodeALaw(samples);
+  const samples = format.frameMs === undefined
+    ? resampled.samples
+    : padToWholeFrames(resampled.samples, samplesPerFrame(format.frameMs, format.sampleRateHz));
+  const bytes = format.encoding === "pcm16"
+    ? pcm16Bytes(samples)
+    : format.encoding === "mulaw"
+    ? encodeMuLaw(samples)
+    : encodeALaw(samples);
   return { format, bytes, durationMs: (samples.length / format.sampleRateHz) * 1000 };
 }
 

@@ -1,5 +1,5 @@
 import { inspectAudioFile } from "../audio/inspect.ts";
-import { wireFormatProblem, type WireEncoding, type WireFormat } from "../audio/wire-format.ts";
+import { type WireEncoding, type WireFormat, wireFormatProblem } from "../audio/wire-format.ts";
 import { UsageError } from "../common/errors.ts";
 import { ExitCode } from "../common/exit-codes.ts";
 import { parseChoice, parsePositiveInteger, type RawValue } from "../config/parse-values.ts";

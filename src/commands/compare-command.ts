@@ -1,7 +1,7 @@
 import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import { ExitCode } from "../common/exit-codes.ts";
-import { parseNumber, parseNonNegativeNumber, type RawValue } from "../config/parse-values.ts";
+import { parseNonNegativeNumber, parseNumber, type RawValue } from "../config/parse-values.ts";
 import { comparabilityProblems, compareRuns, formatComparison, loadComparedRun } from "../report/compare.ts";
 
 /**
@@ -16,16 +16,33 @@ import { comparabilityProblems, compareRuns, formatComparison, loadComparedRun }
  * // const exitCode = await compareCommand("exports/baseline", "exports/candidate", { force: true });
  * ```
  */
-export async function compareCommand(baselinePath: string | undefined, candidatePath: string | undefined, raw: Record<string, RawValue>): Promise<number> {
-  if (!baselinePath || !candidatePath) throw new UsageError("voxbench compare needs two runs: BASELINE CANDIDATE (run folders or summary.json files)");
-  const maxRegression = raw.maxRegression === undefined ? 10 : parseNonNegativeNumber("--max-regression", String(raw.maxRegression).replace(/%$/, ""));
+export async function compareCommand(
+  baselinePath: string | undefined,
+  candidatePath: string | undefined,
+  raw: Record<string, RawValue>,
+): Promise<number> {
+  if (!baselinePath || !candidatePath) {
+    throw new UsageError(
+      "voxbench compare needs two runs: BASELINE CANDIDATE (run folders or summary.json files)",
+    );
+  }
+  const maxRegression = raw.maxRegression === undefined
+    ? 10
+    : parseNonNegativeNumber("--max-regression", String(raw.maxRegression).replace(/%$/, ""));
   const alpha = raw.alpha === undefined ? 0.01 : parseNumber("--alpha", raw.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha must be between 0 and 1 (got ${alpha})`);
-  const [baseline, candidate] = await Promise.all([loadComparedRun(baselinePath), loadComparedRun(candidatePath)]);
+  const [baseline, candidate] = await Promise.all([
+    loadComparedRun(baselinePath),
+    loadComparedRun(candidatePath),
+  ]);
   const problems = comparabilityProblems(baseline, candidate);
-  if (problems.length > 0 && !raw.force) throw new UsageError(`cannot compare: ${problems.join("; ")}; use --force to compare anyway`);
+  if (problems.length > 0 && !raw.force) {
+    throw new UsageError(`cannot compare: ${problems.join("; ")}; use --force to compare anyway`);
+  }
   for (const problem of problems) process.stderr.write(`voxbench: warning: ${problem}\n`);
   const comparison = compareRuns(baseline, candidate, maxRegression, alpha);
-  process.stdout.write(raw.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison)}\n`);
+  process.stdout.write(
+    raw.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison)}\n`,
+  );
   return comparison.regressions > 0 ? ExitCode.ThresholdFailed : ExitCode.Ok;
 }

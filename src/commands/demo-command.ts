@@ -22,7 +22,9 @@ export async function demoCommand(raw: Record<string, RawValue>): Promise<number
     return await executeRun(
       flags,
       { server: server.url },
-      `🚀 voxbench demo: the reference bot is listening on ${server.url} (${typeof flags.options.protocol === "string" ? flags.options.protocol : "speech-events"}); ${flags.options.concurrency} callers x ${flags.options.requests} turns`,
+      `🚀 voxbench demo: the reference bot is listening on ${server.url} (${
+        typeof flags.options.protocol === "string" ? flags.options.protocol : "speech-events"
+      }); ${flags.options.concurrency} callers x ${flags.options.requests} turns`,
     );
   } finally {
     await server.close();

@@ -11,16 +11,31 @@ import { exitCodeFor } from "./run-command.ts";
  * summary, verdicts, health), prints its report and exits as a run would (1 on a failed threshold,
  * 3 when a shard's generator fell behind).
  */
-export async function mergeCommand(folders: readonly string[], raw: Record<string, RawValue>): Promise<number> {
-  if (folders.length === 0) throw new UsageError("voxbench merge needs the run folders of a test's shards (e.g. results/test-shard-*)");
+export async function mergeCommand(
+  folders: readonly string[],
+  raw: Record<string, RawValue>,
+): Promise<number> {
+  if (folders.length === 0) {
+    throw new UsageError(
+      "voxbench merge needs the run folders of a test's shards (e.g. results/test-shard-*)",
+    );
+  }
   const runId = raw.runId === undefined ? undefined : parseString("--run-id", raw.runId);
-  if (runId !== undefined && (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith("."))) throw new UsageError(`--run-id may use letters, digits, ".", "_" and "-" only (got "${runId}")`);
+  if (runId !== undefined && (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith("."))) {
+    throw new UsageError(`--run-id may use letters, digits, ".", "_" and "-" only (got "${runId}")`);
+  }
   const exportDir = raw.exportDir === undefined ? "exports" : parseString("--export-dir", raw.exportDir);
   const { result, warnings } = await mergeShards(folders, runId);
   for (const warning of warnings) process.stderr.write(`voxbench: warning: ${warning}\n`);
   process.stdout.write(`${formatConsoleReport(result)}\n`);
   const saved = await saveExports(result, exportDir);
-  if (saved.fallbackReason) process.stderr.write(`voxbench: could not write the exports to ${saved.fallbackReason}; wrote them to ${saved.dir} instead\n`);
-  process.stdout.write(`📁 Merged ${folders.length} shard(s): ${saved.summaryJson}\n           ${saved.turnsCsv}\n`);
+  if (saved.fallbackReason) {
+    process.stderr.write(
+      `voxbench: could not write the exports to ${saved.fallbackReason}; wrote them to ${saved.dir} instead\n`,
+    );
+  }
+  process.stdout.write(
+    `📁 Merged ${folders.length} shard(s): ${saved.summaryJson}\n           ${saved.turnsCsv}\n`,
+  );
   return exitCodeFor(result);
 }

@@ -26,7 +26,11 @@ export function exitCodeFor(result: RunResult): number {
  * code. Ctrl-C (or SIGTERM) stops starting turns and still reports and exports what finished; a
  * second one exits at once.
  */
-export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {}, banner?: string): Promise<number> {
+export async function executeRun(
+  flags: RunFlags,
+  extra: Partial<RunOptions> = {},
+  banner?: string,
+): Promise<number> {
   // Every usage error surfaces before anything is printed or connected, including a folder the
   // results could not be written to.
   const prepared = await prepareRun({ ...flags.options, ...extra });
@@ -57,7 +61,11 @@ export async function executeRun(flags: RunFlags, extra: Partial<RunOptions> = {
     if (flags.export) {
       try {
         const saved = await saveExports(result, flags.exportDir);
-        if (saved.fallbackReason) process.stderr.write(`voxbench: could not write the exports to ${saved.fallbackReason}; wrote them to ${saved.dir} instead\n`);
+        if (saved.fallbackReason) {
+          process.stderr.write(
+            `voxbench: could not write the exports to ${saved.fallbackReason}; wrote them to ${saved.dir} instead\n`,
+          );
+        }
         process.stdout.write(`📁 Exports: ${saved.summaryJson}\n           ${saved.turnsCsv}\n`);
       } catch (error) {
         process.stderr.write(`voxbench: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -77,7 +85,9 @@ export async function withConfigFile(raw: Record<string, RawValue>): Promise<Rec
   const explicit = raw.config === undefined ? undefined : String(raw.config);
   const fromFile = await loadConfigFile(explicit, RUN_FLAG_KEYS);
   const fromCli = Object.fromEntries(
-    Object.entries(raw).filter(([key, value]) => key !== "--" && key !== "config" && value !== undefined && !(key === "export" && value === true)),
+    Object.entries(raw).filter(([key, value]) =>
+      key !== "--" && key !== "config" && value !== undefined && !(key === "export" && value === true)
+    ),
   );
   return { ...fromFile, ...fromCli };
 }

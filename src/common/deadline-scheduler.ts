@@ -1,4 +1,4 @@
-import { monotonicNowMs, type MonotonicClock } from "./clock.ts";
+import { type MonotonicClock, monotonicNowMs } from "./clock.ts";
 
 /**
  * Runs callbacks at absolute deadlines on the monotonic clock, with one timer for all of them.
@@ -115,8 +115,12 @@ export class DeadlineScheduler {
     }
     this.armedForMs = next.deadlineMs;
     // With polling, wake a little early and poll the rest; without (budget spent), wake at or just after.
-    const lead = canPoll ? Math.min(2, Math.max(0, this.timerLatenessMs)) + DeadlineScheduler.POLL_WINDOW_MS / 2 : 0;
-    const delayMs = canPoll ? Math.max(0, Math.floor(remainingMs - lead)) : Math.max(1, Math.ceil(remainingMs));
+    const lead = canPoll
+      ? Math.min(2, Math.max(0, this.timerLatenessMs)) + DeadlineScheduler.POLL_WINDOW_MS / 2
+      : 0;
+    const delayMs = canPoll
+      ? Math.max(0, Math.floor(remainingMs - lead))
+      : Math.max(1, Math.ceil(remainingMs));
     this.intendedWakeMs = this.clock() + delayMs;
     this.timer = setTimeout(() => this.fire(true), delayMs);
   }
@@ -141,7 +145,9 @@ export class DeadlineScheduler {
         next.done = true;
         this.live--;
         const lagMs = nowMs - next.deadlineMs;
-        if (lagMs > DeadlineScheduler.LATE_MS) for (const listener of this.lateListeners) listener(next.deadlineMs, lagMs);
+        if (lagMs > DeadlineScheduler.LATE_MS) {
+          for (const listener of this.lateListeners) listener(next.deadlineMs, lagMs);
+        }
         next.callback(lagMs);
       }
     }

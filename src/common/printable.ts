@@ -3,7 +3,8 @@
  * colour and cursor sequences; a newline would split a one-line message), DEL, the Unicode line
  * separators and the bidirectional overrides that can make a name read backwards.
  */
-const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const INVISIBLE_OR_CONTROL =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Makes every control character of a file name (or any text taken from a file) visible as a
@@ -19,5 +20,8 @@ const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202
  * ```
  */
 export function showControlCharacters(text: string): string {
-  return text.replace(INVISIBLE_OR_CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(
+    INVISIBLE_OR_CONTROL,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

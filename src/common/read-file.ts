@@ -14,7 +14,15 @@ export class FileReadError extends Error {
   }
 }
 
-function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(
+  stats: {
+    isDirectory(): boolean;
+    isFIFO(): boolean;
+    isCharacterDevice(): boolean;
+    isBlockDevice(): boolean;
+    isSocket(): boolean;
+  },
+): string {
   if (stats.isDirectory()) return "a directory";
   if (stats.isFIFO()) return "a FIFO";
   if (stats.isCharacterDevice()) return "a character device";
@@ -24,7 +32,10 @@ function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterD
 }
 
 function notRegularFileError(path: string, stats: Parameters<typeof kindOf>[0]): FileReadError {
-  return new FileReadError(path, stats.isDirectory() ? "is a directory, not a file" : `not a regular file (${kindOf(stats)})`);
+  return new FileReadError(
+    path,
+    stats.isDirectory() ? "is a directory, not a file" : `not a regular file (${kindOf(stats)})`,
+  );
 }
 
 function describeCode(code: string | undefined, fallback: unknown): string {
@@ -57,7 +68,10 @@ function describeCode(code: string | undefined, fallback: unknown): string {
  * // await readRegularFile("/dev/zero", { maxBytes: 1 << 20 }); // FileReadError: /dev/zero: not a regular file (a character device)
  * ```
  */
-export async function readRegularFile(path: string, options: { readonly maxBytes: number }): Promise<Uint8Array> {
+export async function readRegularFile(
+  path: string,
+  options: { readonly maxBytes: number },
+): Promise<Uint8Array> {
   let size: number;
   try {
     const stats = await stat(path);
@@ -68,7 +82,9 @@ export async function readRegularFile(path: string, options: { readonly maxBytes
     const code = (error as { code?: string }).code;
     throw new FileReadError(path, describeCode(code, error), code);
   }
-  if (size > options.maxBytes) throw new FileReadError(path, `too large (${size} bytes; at most ${options.maxBytes})`);
+  if (size > options.maxBytes) {
+    throw new FileReadError(path, `too large (${size} bytes; at most ${options.maxBytes})`);
+  }
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     // Non-blocking: should the path have been replaced by a FIFO since stat(), opening it must not
@@ -90,7 +106,9 @@ export async function readRegularFile(path: string, options: { readonly maxBytes
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > options.maxBytes) throw new FileReadError(path, `too large (more than ${options.maxBytes} bytes)`);
+    if (length > options.maxBytes) {
+      throw new FileReadError(path, `too large (more than ${options.maxBytes} bytes)`);
+    }
     return buffer.subarray(0, length);
   } catch (error) {
     if (error instanceof FileReadError) throw error;

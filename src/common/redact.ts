@@ -96,7 +96,9 @@ function skipSlashes(text: string, from: number): number {
   return position;
 }
 
-function splitQueryAndFragment(text: string): { readonly beforeQuery: string; readonly query: string | null; readonly fragment: string | null } {
+function splitQueryAndFragment(
+  text: string,
+): { readonly beforeQuery: string; readonly query: string | null; readonly fragment: string | null } {
   const hashAt = text.indexOf("#");
   const withoutHash = hashAt >= 0 ? text.slice(0, hashAt) : text;
   const queryAt = withoutHash.indexOf("?");
@@ -113,7 +115,9 @@ function layoutOfParsedUrl(url: string): UrlLayout {
   const authorityStart = skipSlashes(url, scheme ? scheme[0].length : 0);
   const { beforeQuery, query, fragment } = splitQueryAndFragment(url);
   const authorityEnd = beforeQuery.slice(authorityStart).search(/[/\\]/);
-  const authority = authorityEnd >= 0 ? beforeQuery.slice(authorityStart, authorityStart + authorityEnd) : beforeQuery.slice(authorityStart);
+  const authority = authorityEnd >= 0
+    ? beforeQuery.slice(authorityStart, authorityStart + authorityEnd)
+    : beforeQuery.slice(authorityStart);
   const at = authority.lastIndexOf("@");
   return {
     head: beforeQuery.slice(0, authorityStart),
@@ -137,7 +141,9 @@ function layoutOfMalformedUrl(text: string): UrlLayout {
   else if (text.includes("//")) authorityStart = skipSlashes(text, text.indexOf("//"));
   const at = text.lastIndexOf("@");
   const userinfoEnd = at >= authorityStart ? at : -1;
-  const { beforeQuery, query, fragment } = splitQueryAndFragment(text.slice(userinfoEnd >= 0 ? userinfoEnd + 1 : authorityStart));
+  const { beforeQuery, query, fragment } = splitQueryAndFragment(
+    text.slice(userinfoEnd >= 0 ? userinfoEnd + 1 : authorityStart),
+  );
   return {
     head: text.slice(0, authorityStart),
     userinfo: userinfoEnd >= 0 ? text.slice(authorityStart, userinfoEnd) : null,
@@ -216,8 +222,16 @@ function redactedUserinfo(userinfo: string): string {
   return `${hide(userinfo.slice(0, colon))}:${hide(userinfo.slice(colon + 1))}`;
 }
 
-function joinLayout(layout: UrlLayout, userinfo: string | null, hostAndPath: string, query: string | null, fragment: string | null): string {
-  return `${layout.head}${userinfo === null ? "" : `${userinfo}@`}${hostAndPath}${query === null ? "" : `?${query}`}${fragment === null ? "" : `#${fragment}`}`;
+function joinLayout(
+  layout: UrlLayout,
+  userinfo: string | null,
+  hostAndPath: string,
+  query: string | null,
+  fragment: string | null,
+): string {
+  return `${layout.head}${userinfo === null ? "" : `${userinfo}@`}${hostAndPath}${
+    query === null ? "" : `?${query}`
+  }${fragment === null ? "" : `#${fragment}`}`;
 }
 
 /**
@@ -266,7 +280,13 @@ export function redactUrlText(raw: string): string {
     layout.userinfo === null ? null : REDACTED,
     layout.hostAndPath.replace(/=[^/&;?#]+/g, `=${REDACTED}`),
     layout.query === null ? null : redactAllPairs(layout.query),
-    layout.fragment === null ? null : layout.fragment.includes("=") ? redactAllPairs(layout.fragment) : layout.fragment === "" ? "" : REDACTED,
+    layout.fragment === null
+      ? null
+      : layout.fragment.includes("=")
+      ? redactAllPairs(layout.fragment)
+      : layout.fragment === ""
+      ? ""
+      : REDACTED,
   );
 }
 
@@ -333,7 +353,9 @@ function decodings(given: string): string[] {
   for (let round = 0; round < 3 && frontier.length > 0; round++) {
     const next: string[] = [];
     for (const value of frontier) {
-      for (const decoded of [percentDecodeLeniently(value), percentDecodeLeniently(value.replace(/\+/g, " "))]) {
+      for (
+        const decoded of [percentDecodeLeniently(value), percentDecodeLeniently(value.replace(/\+/g, " "))]
+      ) {
         if (!found.has(decoded)) {
           found.add(decoded);
           next.push(decoded);
@@ -350,7 +372,9 @@ function basicCredentialParts(encoded: string): string[] {
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded)) return [];
   let decoded: string;
   try {
-    decoded = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(encoded, /[-_]/.test(encoded) ? "base64url" : "base64"));
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(
+      Buffer.from(encoded, /[-_]/.test(encoded) ? "base64url" : "base64"),
+    );
   } catch {
     return [];
   }
@@ -366,7 +390,10 @@ function parameterPairs(text: string): Array<{ readonly name: string; readonly v
   const pairs: Array<{ readonly name: string; readonly value: string }> = [];
   for (const match of text.matchAll(/([^\s=,;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,;\s]*)/g)) {
     const value = match[2]!;
-    pairs.push({ name: match[1]!, value: value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, "$1") : value });
+    pairs.push({
+      name: match[1]!,
+      value: value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, "$1") : value,
+    });
   }
   return pairs;
 }
@@ -416,7 +443,9 @@ function worthSearchingFor(secret: string): boolean {
 }
 
 function sortedSecrets(candidates: Iterable<string>): string[] {
-  return [...new Set([...candidates].filter(worthSearchingFor))].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set([...candidates].filter(worthSearchingFor))].sort((a, b) =>
+    b.length - a.length || (a < b ? -1 : a > b ? 1 : 0)
+  );
 }
 
 /**
@@ -463,8 +492,23 @@ function anyCase(word: string): string {
   return word.replace(/[a-zA-Z]/g, (letter) => `[${letter.toLowerCase()}${letter.toUpperCase()}]`);
 }
 
-const JSON_SHORT_ESCAPES: Readonly<Record<string, string>> = { "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t", '"': '"', "\\": "\\", "/": "/" };
-const HTML_NAMED_ENTITIES: Readonly<Record<string, string>> = { "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" };
+const JSON_SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  "\b": "b",
+  "\f": "f",
+  "\n": "n",
+  "\r": "r",
+  "\t": "t",
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+};
+const HTML_NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  "&": "amp",
+  "<": "lt",
+  ">": "gt",
+  '"': "quot",
+  "'": "apos",
+};
 const UTF8 = new TextEncoder();
 
 /** ASCII characters that HTML-safe JSON encoders and HTML encoders write as \uXXXX or &#NN; (as they do all non-ASCII and control characters). */
@@ -483,14 +527,22 @@ function characterPattern(character: string): string {
   // taken, and at a secret's end the escaped forms must win (both backslashes of JSON's escape of
   // a backslash, not only the first).
   const alternatives: string[] = [];
-  alternatives.push([...UTF8.encode(character)].map((byte) => `%(?:25)*${anyCaseHex(byte.toString(16).padStart(2, "0"))}`).join(""));
+  alternatives.push(
+    [...UTF8.encode(character)].map((byte) => `%(?:25)*${anyCaseHex(byte.toString(16).padStart(2, "0"))}`)
+      .join(""),
+  );
   if (character === " ") alternatives.push("\\+");
   if (character === '"') alternatives.push('""');
   const shortEscape = JSON_SHORT_ESCAPES[character];
   if (shortEscape !== undefined) alternatives.push(`\\\\+${escapeForRegExp(shortEscape)}`);
   const codePoint = character.codePointAt(0)!;
   if (codePoint < 0x20 || codePoint > 0x7e || ESCAPED_BY_JSON_OR_HTML.has(character)) {
-    alternatives.push(Array.from({ length: character.length }, (_, index) => `\\\\+u${anyCaseHex(character.charCodeAt(index).toString(16).padStart(4, "0"))}`).join(""));
+    alternatives.push(
+      Array.from(
+        { length: character.length },
+        (_, index) => `\\\\+u${anyCaseHex(character.charCodeAt(index).toString(16).padStart(4, "0"))}`,
+      ).join(""),
+    );
     alternatives.push(`&#0*${codePoint};`, `&#[xX]0*${anyCaseHex(codePoint.toString(16))};`);
     const named = HTML_NAMED_ENTITIES[character];
     if (named !== undefined) alternatives.push(`&${anyCase(named)};`);
@@ -506,7 +558,10 @@ function textPattern(secret: string): string {
 
 /** Base64 text as it may appear: "+", "/" and "=" also percent-encoded (in a URL) or "/" JSON-escaped. */
 function base64Pattern(encoded: string): string {
-  return encoded.replace(/[+/]/g, (character) => (character === "+" ? "(?:\\+|%(?:25)*2[bB])" : "(?:\\/|%(?:25)*2[fF]|\\\\+\\/)"));
+  return encoded.replace(
+    /[+/]/g,
+    (character) => (character === "+" ? "(?:\\+|%(?:25)*2[bB])" : "(?:\\/|%(?:25)*2[fF]|\\\\+\\/)"),
+  );
 }
 
 /** Below this many characters, a piece of base64 could turn up by chance; whole encodings of a secret are always longer. */
@@ -571,7 +626,11 @@ function buildMatcher(secrets: readonly string[]): RegExp | null {
   const known = new Set(sorted);
   const textSources = sorted.filter((secret) => !isEncodedFormOfAnother(secret, known)).map(textPattern);
   const base64Sources = sorted.map(base64Patterns);
-  const sources = new Set([...textSources, ...base64Sources.flatMap((patterns) => patterns.wholes), ...base64Sources.flatMap((patterns) => patterns.pieces)]);
+  const sources = new Set([
+    ...textSources,
+    ...base64Sources.flatMap((patterns) => patterns.wholes),
+    ...base64Sources.flatMap((patterns) => patterns.pieces),
+  ]);
   if (sources.size === 0) return null;
   const search = new RegExp([...sources].join("|"), "g");
   // V8 compiles a RegExp to machine code at once when it first runs on a long string (on short

@@ -12,22 +12,36 @@ export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 /** Nested groups a config file may use instead of the flat flag names. */
 const GROUPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   weights: { simple: "simple", tools: "tools", interruptions: "interruptions", falseAlarms: "falseAlarms" },
-  timeouts: { simple: "timeoutSimple", tool: "timeoutTool", interruption: "timeoutInterruption", falseAlarm: "timeoutFalseAlarm", connect: "connectTimeout" },
+  timeouts: {
+    simple: "timeoutSimple",
+    tool: "timeoutTool",
+    interruption: "timeoutInterruption",
+    falseAlarm: "timeoutFalseAlarm",
+    connect: "connectTimeout",
+  },
 };
 
 /** Config-file spellings of repeatable flags. */
-const ALIASES: Readonly<Record<string, string>> = { thresholds: "threshold", headers: "header", params: "param" };
+const ALIASES: Readonly<Record<string, string>> = {
+  thresholds: "threshold",
+  headers: "header",
+  params: "param",
+};
 
 function suggestion(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
   const match = known.find((candidate) => candidate.toLowerCase() === lower) ??
-    known.find((candidate) => candidate.toLowerCase().startsWith(lower.slice(0, 4)) && Math.abs(candidate.length - key.length) <= 2);
+    known.find((candidate) =>
+      candidate.toLowerCase().startsWith(lower.slice(0, 4)) && Math.abs(candidate.length - key.length) <= 2
+    );
   return match ? ` (did you mean "${match}"?)` : "";
 }
 
 function toRaw(value: unknown, where: string): RawValue {
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
-  if (Array.isArray(value) && value.every((item) => typeof item === "string" || typeof item === "number")) return value;
+  if (Array.isArray(value) && value.every((item) => typeof item === "string" || typeof item === "number")) {
+    return value;
+  }
   throw new UsageError(`${where} must be a string, a number, true/false or a list of strings`);
 }
 
@@ -47,7 +61,10 @@ function toRaw(value: unknown, where: string): RawValue {
  * const values = await loadConfigFile(undefined, ["concurrency"]); // {} without a voxbench.config.json
  * ```
  */
-export async function loadConfigFile(explicitPath: string | undefined, knownKeys: readonly string[]): Promise<Record<string, RawValue>> {
+export async function loadConfigFile(
+  explicitPath: string | undefined,
+  knownKeys: readonly string[],
+): Promise<Record<string, RawValue>> {
   const filePath = explicitPath ?? DEFAULT_CONFIG_FILE;
   const shownPath = showControlCharacters(filePath);
   let text: string;
@@ -63,9 +80,15 @@ export async function loadConfigFile(explicitPath: string | undefined, knownKeys
     parsed = JSON.parse(text);
   } catch (error) {
     // JSON.parse quotes the text around the mistake, which may hold control characters too.
-    throw new UsageError(`${shownPath}: not valid JSON (${showControlCharacters(error instanceof Error ? error.message : String(error))})`);
+    throw new UsageError(
+      `${shownPath}: not valid JSON (${
+        showControlCharacters(error instanceof Error ? error.message : String(error))
+      })`,
+    );
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError(`${shownPath}: must hold a JSON object`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`${shownPath}: must hold a JSON object`);
+  }
   const values: Record<string, RawValue> = {};
   const allowed = [...knownKeys, ...Object.keys(GROUPS), ...Object.keys(ALIASES)];
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
@@ -74,17 +97,27 @@ export async function loadConfigFile(explicitPath: string | undefined, knownKeys
     // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
     const group = Object.hasOwn(GROUPS, key) ? GROUPS[key] : undefined;
     if (group) {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${shownPath}: "${shownKey}" must be an object`);
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new UsageError(`${shownPath}: "${shownKey}" must be an object`);
+      }
       for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) {
         const shownInner = showControlCharacters(inner);
         const flag = Object.hasOwn(group, inner) ? group[inner] : undefined;
-        if (!flag) throw new UsageError(`${shownPath}: unknown key "${shownKey}.${shownInner}"${suggestion(inner, Object.keys(group))}; known: ${Object.keys(group).join(", ")}`);
+        if (!flag) {
+          throw new UsageError(
+            `${shownPath}: unknown key "${shownKey}.${shownInner}"${
+              suggestion(inner, Object.keys(group))
+            }; known: ${Object.keys(group).join(", ")}`,
+          );
+        }
         values[flag] = toRaw(innerValue, `${shownPath}: "${shownKey}.${shownInner}"`);
       }
       continue;
     }
     const flag = (Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined) ?? key;
-    if (!knownKeys.includes(flag)) throw new UsageError(`${shownPath}: unknown key "${shownKey}"${suggestion(key, allowed)}`);
+    if (!knownKeys.includes(flag)) {
+      throw new UsageError(`${shownPath}: unknown key "${shownKey}"${suggestion(key, allowed)}`);
+    }
     values[flag] = toRaw(value, `${shownPath}: "${shownKey}"`);
   }
   return values;

@@ -72,7 +72,9 @@ export function parsePositiveNumber(name: string, raw: RawValue): number {
 export function parseBoolean(name: string, raw: RawValue): boolean {
   if (raw === undefined) return false;
   const value = single(name, raw);
-  if (typeof value !== "boolean") throw new UsageError(`${name} is a switch: give true or false (got ${JSON.stringify(value)})`);
+  if (typeof value !== "boolean") {
+    throw new UsageError(`${name} is a switch: give true or false (got ${JSON.stringify(value)})`);
+  }
   return value;
 }
 

@@ -11,7 +11,7 @@ import type { Scenario } from "../scenarios/define.ts";
 import type { TurnSettings, TurnTimingSink } from "../scenarios/turn-context.ts";
 import { Session } from "../session/session.ts";
 import type { VoiceTiming } from "../session/voice.ts";
-import { ConnectError, openSocket, type ConnectOptions } from "../session/socket.ts";
+import { ConnectError, type ConnectOptions, openSocket } from "../session/socket.ts";
 import type { RunConfig } from "./options.ts";
 
 /** What every caller of a run shares. */
@@ -33,14 +33,22 @@ export interface ClientDeps {
 
 function settingsFor(scenario: Scenario, config: RunConfig): TurnSettings {
   const seconds = config.timeoutsS[scenario.name] ?? scenario.timeoutS;
-  return { timeoutMs: seconds * 1000, idleMs: config.idleMs, maxGapMs: config.maxGapMs, replyEnd: config.replyEnd };
+  return {
+    timeoutMs: seconds * 1000,
+    idleMs: config.idleMs,
+    maxGapMs: config.maxGapMs,
+    replyEnd: config.replyEnd,
+  };
 }
 
 /** A failed connect is tried again after this long, doubling up to {@link RECONNECT_MAX_BACKOFF_MS} (--reconnect). */
 export const RECONNECT_FIRST_BACKOFF_MS = 100;
 export const RECONNECT_MAX_BACKOFF_MS = 2000;
 
-type Connected = { readonly session: Session; readonly attempts: number } | { readonly error: ConnectError; readonly attempts: number };
+type Connected = { readonly session: Session; readonly attempts: number } | {
+  readonly error: ConnectError;
+  readonly attempts: number;
+};
 
 /**
  * Opens the caller's connection for a turn. Without --reconnect, one attempt (the old script's
@@ -48,28 +56,53 @@ type Connected = { readonly session: Session; readonly attempts: number } | { re
  * +-50% seeded jitter so callers do not retry in lockstep) until the turn's timeout from
  * `turnStartMs` would pass. Ctrl-C ends the attempts at once.
  */
-async function connectForTurn(deps: ClientDeps, connectionKey: string, turnStartMs: number, timeoutMs: number, jitter: Random): Promise<Connected> {
+async function connectForTurn(
+  deps: ClientDeps,
+  connectionKey: string,
+  turnStartMs: number,
+  timeoutMs: number,
+  jitter: Random,
+): Promise<Connected> {
   const giveUpAtMs = turnStartMs + timeoutMs;
-  for (let attempts = 1; ; attempts++) {
+  for (let attempts = 1;; attempts++) {
     try {
       const remainingMs = giveUpAtMs - monotonicNowMs();
-      const connectTimeoutMs = deps.config.reconnect ? Math.max(1, Math.min(deps.connect.connectTimeoutMs, remainingMs)) : deps.connect.connectTimeoutMs;
+      const connectTimeoutMs = deps.config.reconnect
+        ? Math.max(1, Math.min(deps.connect.connectTimeoutMs, remainingMs))
+        : deps.connect.connectTimeoutMs;
       const socket = await openSocket({ ...deps.connect, connectTimeoutMs, signal: deps.cancelSignal });
       const { config, protocol } = deps;
-      const caller = protocol.caller({ wireFormat: config.wireFormat, replyFormat: config.replyFormat, parameters: config.parameters, connectionKey, toolResultMs: config.toolResultMs });
-      const session = new Session(socket, { protocol, caller, wireFormat: config.wireFormat, timing: deps.timing });
+      const caller = protocol.caller({
+        wireFormat: config.wireFormat,
+        replyFormat: config.replyFormat,
+        parameters: config.parameters,
+        connectionKey,
+        toolResultMs: config.toolResultMs,
+      });
+      const session = new Session(socket, {
+        protocol,
+        caller,
+        wireFormat: config.wireFormat,
+        timing: deps.timing,
+      });
       session.start();
       return { session, attempts };
     } catch (error) {
       if (!(error instanceof ConnectError)) throw error;
       if (error.cancelled || !deps.config.reconnect) return { error, attempts };
-      const backoffMs = Math.min(RECONNECT_MAX_BACKOFF_MS, RECONNECT_FIRST_BACKOFF_MS * 2 ** (attempts - 1)) * jitter.between(0.5, 1.5);
+      const backoffMs = Math.min(RECONNECT_MAX_BACKOFF_MS, RECONNECT_FIRST_BACKOFF_MS * 2 ** (attempts - 1)) *
+        jitter.between(0.5, 1.5);
       if (monotonicNowMs() + backoffMs >= giveUpAtMs) {
         const seconds = ((monotonicNowMs() - turnStartMs) / 1000).toFixed(1);
-        return { error: new ConnectError(`${error.message} (${attempts} attempts over ${seconds} s)`), attempts };
+        return {
+          error: new ConnectError(`${error.message} (${attempts} attempts over ${seconds} s)`),
+          attempts,
+        };
       }
       await sleepUntil(monotonicNowMs() + backoffMs, callerScheduler, deps.cancelSignal);
-      if (deps.isCancelled()) return { error: new ConnectError("the run was stopped while reconnecting", true), attempts };
+      if (deps.isCancelled()) {
+        return { error: new ConnectError("the run was stopped while reconnecting", true), attempts };
+      }
     }
   }
 }
@@ -90,7 +123,13 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
   let connectAttempts: number | undefined;
   let connections = 0;
   const identity = (turnIndex: number, scenario: Scenario, startedAtMs: number): TurnRecord =>
-    emptyTurnRecord({ run_id: deps.runId, client_id: clientId, turn_index: turnIndex, scenario: scenario.name, started_at: toIsoTime(startedAtMs) });
+    emptyTurnRecord({
+      run_id: deps.runId,
+      client_id: clientId,
+      turn_index: turnIndex,
+      scenario: scenario.name,
+      started_at: toIsoTime(startedAtMs),
+    });
   try {
     for (let turnIndex = 0; turnIndex < config.requests; turnIndex++) {
       if (deps.isCancelled()) return;
@@ -99,7 +138,13 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
       const startedAtMs = monotonicNowMs();
       const settings = settingsFor(scenario, config);
       if (!session) {
-        const connected = await connectForTurn(deps, `${deps.runId}:${clientId}:${connections++}`, startedAtMs, settings.timeoutMs, deriveRandom(config.seed, clientId, turnIndex + 1, 1));
+        const connected = await connectForTurn(
+          deps,
+          `${deps.runId}:${clientId}:${connections++}`,
+          startedAtMs,
+          settings.timeoutMs,
+          deriveRandom(config.seed, clientId, turnIndex + 1, 1),
+        );
         if ("error" in connected) {
           const record = identity(turnIndex, scenario, startedAtMs);
           record.protocol = config.protocol;
@@ -164,7 +209,12 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
 }
 
 /** The caller waits for the bot to finish talking (`playbackEndMs`), then thinks before the next question. */
-async function thinkBeforeNextTurn(deps: ClientDeps, random: Random, turnIndex: number, playbackEndMs: number): Promise<void> {
+async function thinkBeforeNextTurn(
+  deps: ClientDeps,
+  random: Random,
+  turnIndex: number,
+  playbackEndMs: number,
+): Promise<void> {
   const { config } = deps;
   if (turnIndex + 1 >= config.requests || deps.isCancelled()) return;
   const thinkMs = random.between(config.thinkTimeS.min, config.thinkTimeS.max) * 1000;

@@ -2,7 +2,7 @@ import process from "node:process";
 import { monotonicNowMs } from "../common/clock.ts";
 import { callerScheduler, DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import { StallLog } from "./stall-log.ts";
-import { summarize, type Statistics } from "../metrics/percentiles.ts";
+import { type Statistics, summarize } from "../metrics/percentiles.ts";
 import type { TurnTimingSink } from "../scenarios/turn-context.ts";
 import type { VoiceTiming } from "../session/voice.ts";
 import { LagHistogram, type LagHistogramData } from "../metrics/lag-histogram.ts";
@@ -61,15 +61,30 @@ export function judgeLoop(samples: HealthSamples, maxLagMs: number): LoopHealth 
   const frameSendLagMs = LagHistogram.from(samples.frameLags).summary() ?? null;
   const reasons: string[] = [];
   if (eventLoopLagMs && eventLoopLagMs.p99 > maxLagMs) {
-    reasons.push(`event-loop lag p99 ${eventLoopLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: socket timestamps were taken late`);
+    reasons.push(
+      `event-loop lag p99 ${
+        eventLoopLagMs.p99.toFixed(1)
+      } ms > ${maxLagMs} ms: socket timestamps were taken late`,
+    );
   }
   if (speechSendLagMs && speechSendLagMs.p99 > maxLagMs) {
-    reasons.push(`speech send lag p99 ${speechSendLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: utterances left late`);
+    reasons.push(
+      `speech send lag p99 ${speechSendLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: utterances left late`,
+    );
   }
   if (frameSendLagMs && frameSendLagMs.p99 > maxLagMs) {
-    reasons.push(`frame send lag p99 ${frameSendLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: streamed audio left late`);
+    reasons.push(
+      `frame send lag p99 ${frameSendLagMs.p99.toFixed(1)} ms > ${maxLagMs} ms: streamed audio left late`,
+    );
   }
-  return { valid: reasons.length === 0, reasons, eventLoopLagMs, speechSendLagMs, sendOverheadMs: summarize(samples.sendOverheadsMs) ?? null, frameSendLagMs };
+  return {
+    valid: reasons.length === 0,
+    reasons,
+    eventLoopLagMs,
+    speechSendLagMs,
+    sendOverheadMs: summarize(samples.sendOverheadsMs) ?? null,
+    frameSendLagMs,
+  };
 }
 
 /**
@@ -111,7 +126,9 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
 
   start(): void {
     // Every caller decision that ran late marks a stall (frames, waits, sleeps), not only the timer below.
-    this.stopWatchingScheduler = callerScheduler.onLate((deadlineMs, lagMs) => this.stalls.record(deadlineMs, deadlineMs + lagMs));
+    this.stopWatchingScheduler = callerScheduler.onLate((deadlineMs, lagMs) =>
+      this.stalls.record(deadlineMs, deadlineMs + lagMs)
+    );
     const schedule = (): void => {
       const expectedMs = monotonicNowMs() + LAG_SAMPLE_MS;
       this.timer = setTimeout(() => {
@@ -146,7 +163,12 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
   stop(): HealthSamples {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.stopWatchingScheduler?.();
-    return { loopLagsMs: this.loopLags, speechSendLagsMs: this.sendLags, sendOverheadsMs: this.overheads, frameLags: this.frameLags.data() };
+    return {
+      loopLagsMs: this.loopLags,
+      speechSendLagsMs: this.sendLags,
+      sendOverheadsMs: this.overheads,
+      frameLags: this.frameLags.data(),
+    };
   }
 }
 
@@ -166,13 +188,19 @@ export class ProcessWatch {
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor() {
-    this.timer = setInterval(() => (this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss)), 500);
+    this.timer = setInterval(
+      () => (this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage().rss)),
+      500,
+    );
     (this.timer as { unref?: () => void }).unref?.();
   }
 
   stop(): { cpuSeconds: number; peakRssBytes: number } {
     clearInterval(this.timer);
     const cpu = process.cpuUsage(this.cpuStart);
-    return { cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: Math.max(this.peakRssBytes, process.memoryUsage().rss) };
+    return {
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakRssBytes: Math.max(this.peakRssBytes, process.memoryUsage().rss),
+    };
   }
 }

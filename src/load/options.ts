@@ -1,6 +1,6 @@
 import type { AudioLibrary } from "../audio/library.ts";
 import { DEFAULT_FRAME_MS } from "../audio/frames.ts";
-import { frameProblem, wireFormatProblem, type WireFormat } from "../audio/wire-format.ts";
+import { frameProblem, type WireFormat, wireFormatProblem } from "../audio/wire-format.ts";
 import { availableParallelism } from "node:os";
 import { UsageError } from "../common/errors.ts";
 import { redactUrl } from "../common/redact.ts";
@@ -9,7 +9,15 @@ import type { TurnRecord } from "../metrics/turn-record.ts";
 import type { ProtocolAdapter, ReplyAudioFormat } from "../protocols/adapter.ts";
 import { resolveProtocol } from "../protocols/registry.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import { BUILT_IN_SCENARIOS, DEFAULT_MIX, scenarioMix, TIMEOUT_KEYS, WEIGHT_KEYS, type ScenarioWeights, type WeightedScenario } from "../scenarios/registry.ts";
+import {
+  BUILT_IN_SCENARIOS,
+  DEFAULT_MIX,
+  scenarioMix,
+  type ScenarioWeights,
+  TIMEOUT_KEYS,
+  WEIGHT_KEYS,
+  type WeightedScenario,
+} from "../scenarios/registry.ts";
 import { TARGET_SETS, type TargetSet } from "../metrics/targets.ts";
 
 /** Progress handed to `onTurn` after every finished turn. */
@@ -34,7 +42,11 @@ export interface RunOptions {
    * OpenAI Realtime: the API dialect ("ga", the default, or "beta") and the `session` sent in
    * session.update on open (or `sessionFile`, a JSON file holding it or a whole session.update).
    */
-  realtime?: { readonly api?: "ga" | "beta"; readonly session?: Readonly<Record<string, unknown>>; readonly sessionFile?: string };
+  realtime?: {
+    readonly api?: "ga" | "beta";
+    readonly session?: Readonly<Record<string, unknown>>;
+    readonly sessionFile?: string;
+  };
   /** Where the client runs the bot's tools (Realtime's function calls): how long each takes before its output is sent, ms. Default 0. */
   toolResultMs?: number;
   /** Simultaneous callers, one connection each. Default 10. */
@@ -180,24 +192,40 @@ export const MAX_SEED = 0xffffffff;
 /** A header name is an HTTP token; a value may not hold control characters (CR/LF would split the request). */
 function checkHeaders(headers: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError("--header: a header name may use letters, digits and !#$%&'*+.^_`|~- only");
-    if (/[\r\n]/.test(value)) throw new UsageError(`--header "${name}": the value contains a line break (CR or LF), which HTTP does not allow`);
-    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) throw new UsageError(`--header "${name}": the value contains a control character, which HTTP does not allow`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new UsageError("--header: a header name may use letters, digits and !#$%&'*+.^_`|~- only");
+    }
+    if (/[\r\n]/.test(value)) {
+      throw new UsageError(
+        `--header "${name}": the value contains a line break (CR or LF), which HTTP does not allow`,
+      );
+    }
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+      throw new UsageError(
+        `--header "${name}": the value contains a control character, which HTTP does not allow`,
+      );
+    }
   }
 }
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a whole number of at least 1 (got ${value})`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UsageError(`${name} must be a whole number of at least 1 (got ${value})`);
+  }
   return value;
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!(value >= 0) || !Number.isFinite(value)) throw new UsageError(`${name} must be a number of at least 0 (got ${value})`);
+  if (!(value >= 0) || !Number.isFinite(value)) {
+    throw new UsageError(`${name} must be a number of at least 0 (got ${value})`);
+  }
   return value;
 }
 
 function positive(name: string, value: number): number {
-  if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`${name} must be greater than 0 (got ${value})`);
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new UsageError(`${name} must be greater than 0 (got ${value})`);
+  }
   return value;
 }
 
@@ -205,13 +233,24 @@ function positive(name: string, value: number): number {
  * Every scenario's timeout in seconds: its own default, overridden by the run's `timeoutsS` (by
  * scenario name, or by the old flag names simple, tool, interruption, falseAlarm).
  */
-function resolveTimeouts(given: Readonly<Record<string, number>>, scenarios: readonly Scenario[]): Record<string, number> {
-  const timeouts: Record<string, number> = Object.fromEntries(scenarios.map((scenario) => [scenario.name, scenario.timeoutS]));
+function resolveTimeouts(
+  given: Readonly<Record<string, number>>,
+  scenarios: readonly Scenario[],
+): Record<string, number> {
+  const timeouts: Record<string, number> = Object.fromEntries(
+    scenarios.map((scenario) => [scenario.name, scenario.timeoutS]),
+  );
   for (const [key, seconds] of Object.entries(given)) {
     if (key === "connect") continue;
     const name = TIMEOUT_KEYS[key] ?? key;
-    if (!(name in timeouts)) throw new UsageError(`timeouts: "${key}" is not a scenario (known: ${Object.keys(timeouts).join(", ")}, connect)`);
-    const flag = Object.hasOwn(TIMEOUT_KEYS, key) ? `--timeout-${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}` : `the timeout of ${name}`;
+    if (!(name in timeouts)) {
+      throw new UsageError(
+        `timeouts: "${key}" is not a scenario (known: ${Object.keys(timeouts).join(", ")}, connect)`,
+      );
+    }
+    const flag = Object.hasOwn(TIMEOUT_KEYS, key)
+      ? `--timeout-${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`
+      : `the timeout of ${name}`;
     timeouts[name] = positive(flag, seconds);
   }
   return timeouts;
@@ -221,18 +260,30 @@ function resolveTimeouts(given: Readonly<Record<string, number>>, scenarios: rea
 function resolveShard(options: RunOptions): RunConfig["shard"] {
   const shard = options.shard;
   if (!shard) return null;
-  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0) {
+  if (
+    !Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0
+  ) {
     throw new UsageError(`--shard must look like INDEX/COUNT, e.g. 0/3 (got ${shard.index}/${shard.count})`);
   }
-  if (shard.index >= shard.count) throw new UsageError(`--shard ${shard.index}/${shard.count}: the index counts from 0, so it must be below ${shard.count}`);
-  if (options.runId === undefined) throw new UsageError("--shard needs --run-id, the same for every shard of the test, so that their results can be merged");
+  if (shard.index >= shard.count) {
+    throw new UsageError(
+      `--shard ${shard.index}/${shard.count}: the index counts from 0, so it must be below ${shard.count}`,
+    );
+  }
+  if (options.runId === undefined) {
+    throw new UsageError(
+      "--shard needs --run-id, the same for every shard of the test, so that their results can be merged",
+    );
+  }
   return { index: shard.index, count: shard.count, testRunId: options.runId };
 }
 
 /** A 32-bit seed from a text (FNV-1a): the same for every shard of a test. */
 function seedOf(text: string): number {
   let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193) >>> 0;
+  for (let index = 0; index < text.length; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193) >>> 0;
+  }
   return hash;
 }
 
@@ -240,17 +291,31 @@ function seedOf(text: string): number {
 function resolveWorkers(options: RunOptions, concurrency: number): number {
   const given = options.workers ?? 1;
   const workers = given === "auto" ? availableParallelism() : given;
-  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number of at least 1, or auto (got ${String(given)})`);
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new UsageError(`--workers must be a whole number of at least 1, or auto (got ${String(given)})`);
+  }
   if (workers > 1) {
-    const crossing = (options.scenarios ?? []).length > 0 ? "custom scenarios" : typeof options.protocol === "object" ? "a custom protocol adapter" : options.audioLibrary ? "an audioLibrary object" : undefined;
-    if (crossing) throw new UsageError(`--workers ${workers}: ${crossing} cannot cross to worker threads; run them with workers: 1`);
+    const crossing = (options.scenarios ?? []).length > 0
+      ? "custom scenarios"
+      : typeof options.protocol === "object"
+      ? "a custom protocol adapter"
+      : options.audioLibrary
+      ? "an audioLibrary object"
+      : undefined;
+    if (crossing) {
+      throw new UsageError(
+        `--workers ${workers}: ${crossing} cannot cross to worker threads; run them with workers: 1`,
+      );
+    }
   }
   return Math.min(workers, concurrency);
 }
 
 function checkTargets(targets: string | undefined): TargetSet | null {
   if (targets === undefined) return null;
-  if (!TARGET_SETS.includes(targets as TargetSet)) throw new UsageError(`--targets must be ${TARGET_SETS.join(" or ")} (got "${targets}")`);
+  if (!TARGET_SETS.includes(targets as TargetSet)) {
+    throw new UsageError(`--targets must be ${TARGET_SETS.join(" or ")} (got "${targets}")`);
+  }
   return targets as TargetSet;
 }
 
@@ -272,8 +337,15 @@ function checkTargets(targets: string | undefined): TargetSet | null {
 export function protocolOf(options: RunOptions): ProtocolAdapter {
   const realtime = options.realtime;
   if (realtime === undefined) return resolveProtocol(options.protocol);
-  if (realtime.api !== undefined && realtime.api !== "ga" && realtime.api !== "beta") throw new UsageError(`--realtime-api must be ga or beta (got ${String(realtime.api)})`);
-  return resolveProtocol(options.protocol, { realtime: { ...(realtime.api ? { api: realtime.api } : {}), ...(realtime.session ? { session: realtime.session } : {}) } });
+  if (realtime.api !== undefined && realtime.api !== "ga" && realtime.api !== "beta") {
+    throw new UsageError(`--realtime-api must be ga or beta (got ${String(realtime.api)})`);
+  }
+  return resolveProtocol(options.protocol, {
+    realtime: {
+      ...(realtime.api ? { api: realtime.api } : {}),
+      ...(realtime.session ? { session: realtime.session } : {}),
+    },
+  });
 }
 
 export function resolveRunConfig(options: RunOptions, audioSource: string): RunConfig {
@@ -287,13 +359,17 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   if (url.protocol !== "ws:" && url.protocol !== "wss:") {
     throw new UsageError(`--server must be a ws:// or wss:// URL (got "${redactUrl(server)}")`);
   }
-  if (server.includes("#")) throw new UsageError("--server must not have a #fragment: WebSocket URLs cannot carry one");
+  if (server.includes("#")) {
+    throw new UsageError("--server must not have a #fragment: WebSocket URLs cannot carry one");
+  }
   const protocol = protocolOf(options);
   const custom = options.scenarios ?? [];
   const mix: Record<string, number> = { ...RUN_DEFAULTS.mix };
   for (const [key, weight] of Object.entries(options.weights ?? {})) {
     const name = WEIGHT_KEYS[key as keyof ScenarioWeights];
-    if (name === undefined) throw new UsageError(`weights: unknown key "${key}" (known: ${Object.keys(WEIGHT_KEYS).join(", ")})`);
+    if (name === undefined) {
+      throw new UsageError(`weights: unknown key "${key}" (known: ${Object.keys(WEIGHT_KEYS).join(", ")})`);
+    }
     mix[name] = nonNegative(`--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`, weight);
   }
   for (const entry of custom) mix[entry.scenario.name] = entry.weight;
@@ -302,18 +378,38 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   scenarioMix(mix, custom.map((entry) => entry.scenario));
   const thinkTimeS = options.thinkTimeS ?? RUN_DEFAULTS.thinkTimeS;
   nonNegative("--think-time", thinkTimeS.min);
-  if (!(thinkTimeS.max >= thinkTimeS.min)) throw new UsageError("--think-time: the range's end must not be below its start");
-  const timeoutsS = resolveTimeouts(options.timeoutsS ?? {}, [...BUILT_IN_SCENARIOS, ...custom.map((entry) => entry.scenario)]);
-  const connectTimeoutS = positive("--connect-timeout", options.timeoutsS?.connect ?? RUN_DEFAULTS.connectTimeoutS);
+  if (!(thinkTimeS.max >= thinkTimeS.min)) {
+    throw new UsageError("--think-time: the range's end must not be below its start");
+  }
+  const timeoutsS = resolveTimeouts(options.timeoutsS ?? {}, [
+    ...BUILT_IN_SCENARIOS,
+    ...custom.map((entry) => entry.scenario),
+  ]);
+  const connectTimeoutS = positive(
+    "--connect-timeout",
+    options.timeoutsS?.connect ?? RUN_DEFAULTS.connectTimeoutS,
+  );
   const requestedFormat = options.wireFormat ?? RUN_DEFAULTS.wireFormat;
-  const givenFormat = protocol.callerFormat({ ...requestedFormat, frameMs: requestedFormat.frameMs ?? DEFAULT_FRAME_MS });
-  const problem = wireFormatProblem({ encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz });
+  const givenFormat = protocol.callerFormat({
+    ...requestedFormat,
+    frameMs: requestedFormat.frameMs ?? DEFAULT_FRAME_MS,
+  });
+  const problem = wireFormatProblem({
+    encoding: givenFormat.encoding,
+    sampleRateHz: givenFormat.sampleRateHz,
+  });
   if (problem) throw new UsageError(`--sample-rate/--encoding: ${problem}`);
   const frameMs = givenFormat.frameMs ?? DEFAULT_FRAME_MS;
   const framing = frameProblem(frameMs, givenFormat.sampleRateHz);
   if (framing) throw new UsageError(`--frame-ms: ${framing}`);
-  const wireFormat: WireFormat = { encoding: givenFormat.encoding, sampleRateHz: givenFormat.sampleRateHz, frameMs };
-  const replyFormat = protocol.replyFormat(options.replyFormat ?? { encoding: wireFormat.encoding, sampleRateHz: wireFormat.sampleRateHz });
+  const wireFormat: WireFormat = {
+    encoding: givenFormat.encoding,
+    sampleRateHz: givenFormat.sampleRateHz,
+    frameMs,
+  };
+  const replyFormat = protocol.replyFormat(
+    options.replyFormat ?? { encoding: wireFormat.encoding, sampleRateHz: wireFormat.sampleRateHz },
+  );
   positiveInteger("--reply-sample-rate", replyFormat.sampleRateHz);
   const parameters = { ...options.parameters };
   for (const [name, value] of Object.entries(parameters)) {
@@ -322,20 +418,30 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   const shard = resolveShard(options);
   // Every shard of a test must draw the same: without a seed, one is derived from the test's run id.
   const seed = options.seed ?? (shard ? seedOf(shard.testRunId) : randomSeed());
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number of at least 0 (got ${seed})`);
-  if (seed > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED} (got ${seed}): seeds are 32-bit`);
+  if (!Number.isInteger(seed) || seed < 0) {
+    throw new UsageError(`--seed must be a whole number of at least 0 (got ${seed})`);
+  }
+  if (seed > MAX_SEED) {
+    throw new UsageError(`--seed must be at most ${MAX_SEED} (got ${seed}): seeds are 32-bit`);
+  }
   const concurrency = positiveInteger("--concurrency", options.concurrency ?? RUN_DEFAULTS.concurrency);
   if (concurrency > MAX_CONCURRENCY) {
-    throw new UsageError(`--concurrency ${concurrency} is more callers than one process can drive in real time (at most ${MAX_CONCURRENCY})`);
+    throw new UsageError(
+      `--concurrency ${concurrency} is more callers than one process can drive in real time (at most ${MAX_CONCURRENCY})`,
+    );
   }
   const requests = positiveInteger("--requests", options.requests ?? RUN_DEFAULTS.requests);
   if (concurrency * requests > MAX_TURNS) {
-    throw new UsageError(`--concurrency x --requests is ${concurrency * requests} turns; one run records at most ${MAX_TURNS}`);
+    throw new UsageError(
+      `--concurrency x --requests is ${concurrency * requests} turns; one run records at most ${MAX_TURNS}`,
+    );
   }
   const headers = { ...options.headers };
   checkHeaders(headers);
   const replyEnd = options.replyEnd ?? "auto";
-  if (!["auto", "done", "idle"].includes(replyEnd)) throw new UsageError(`--reply-end must be auto, done or idle (got ${replyEnd})`);
+  if (!["auto", "done", "idle"].includes(replyEnd)) {
+    throw new UsageError(`--reply-end must be auto, done or idle (got ${replyEnd})`);
+  }
   return {
     server,
     protocol: protocol.name,
@@ -360,7 +466,10 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     headers,
     insecure: options.insecure ?? false,
     reconnect: options.reconnect ?? false,
-    maxMessageBytes: positiveInteger("--max-message-bytes", options.maxMessageBytes ?? RUN_DEFAULTS.maxMessageBytes),
+    maxMessageBytes: positiveInteger(
+      "--max-message-bytes",
+      options.maxMessageBytes ?? RUN_DEFAULTS.maxMessageBytes,
+    ),
     maxLagMs: positive("--max-lag-ms", options.maxLagMs ?? RUN_DEFAULTS.maxLagMs),
     workers: resolveWorkers(options, concurrency),
     targets: checkTargets(options.targets),

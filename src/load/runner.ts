@@ -1,11 +1,11 @@
 import { setMaxListeners } from "node:events";
-import { bundledFixturesDir, loadAudioLibrary, silenceLibrary, type AudioLibrary } from "../audio/library.ts";
+import { type AudioLibrary, bundledFixturesDir, loadAudioLibrary, silenceLibrary } from "../audio/library.ts";
 import { monotonicNowMs, toEpochMs } from "../common/clock.ts";
 import { UsageError } from "../common/errors.ts";
 import { createRedactor, redactHeaders } from "../common/redact.ts";
 import { showControlCharacters } from "../common/printable.ts";
 import { currentRuntime, type RuntimeInfo } from "../common/runtime.ts";
-import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
+import { type RunSummary, summarizeRun } from "../metrics/summary.ts";
 import { evaluateVerdicts } from "../metrics/targets.ts";
 import { parseThreshold, type Rule, type Verdict } from "../metrics/verdicts.ts";
 import type { TurnRecord } from "../metrics/turn-record.ts";
@@ -15,7 +15,14 @@ import { scenarioMix, type WeightedScenario } from "../scenarios/registry.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
 import { runClient } from "./client-loop.ts";
-import { HealthMonitor, judgeLoop, mergeSamples, ProcessWatch, type GeneratorHealth, type HealthSamples } from "./health.ts";
+import {
+  type GeneratorHealth,
+  HealthMonitor,
+  type HealthSamples,
+  judgeLoop,
+  mergeSamples,
+  ProcessWatch,
+} from "./health.ts";
 import { runInWorkers } from "./workers.ts";
 import { protocolOf, resolveRunConfig, type RunConfig, type RunOptions } from "./options.ts";
 
@@ -62,7 +69,9 @@ export interface TurnCounts {
 /** A run id that sorts by time: 20261128-031500-ab12. */
 export function makeRunId(date: Date = new Date()): string {
   const pad = (value: number): string => String(value).padStart(2, "0");
-  const stamp = `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
+  const stamp = `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-${
+    pad(date.getUTCHours())
+  }${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
   return `${stamp}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0")}`;
 }
 
@@ -80,7 +89,11 @@ function checkRoles(mix: readonly WeightedScenario[], library: AudioLibrary): vo
   for (const { scenario } of mix) {
     for (const role of scenario.roles) {
       if (library.byRole(role).length === 0) {
-        throw new UsageError(`${scenario.name} needs "${role}" clips, and ${showControlCharacters(library.source)} has none (add ${role}_*.wav files or set its weight to 0)`);
+        throw new UsageError(
+          `${scenario.name} needs "${role}" clips, and ${
+            showControlCharacters(library.source)
+          } has none (add ${role}_*.wav files or set its weight to 0)`,
+        );
       }
     }
   }
@@ -137,17 +150,31 @@ export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun>
   const config = resolveRunConfig(options, source);
   const mix = scenarioMix(config.mix, (options.scenarios ?? []).map((entry) => entry.scenario));
   checkRoles(mix, library);
-  const thresholds = config.thresholds.map((expression) => parseThreshold(expression, Object.keys(config.timeoutsS)));
-  const runId = config.shard ? `${config.shard.testRunId}-shard-${config.shard.index}-of-${config.shard.count}` : (options.runId ?? makeRunId());
+  const thresholds = config.thresholds.map((expression) =>
+    parseThreshold(expression, Object.keys(config.timeoutsS))
+  );
+  const runId = config.shard
+    ? `${config.shard.testRunId}-shard-${config.shard.index}-of-${config.shard.count}`
+    : (options.runId ?? makeRunId());
   const { signal: _signal, onTurn: _onTurn, ...portable } = options;
   // A worker prepares the same run from these: same seed, same run id (a shard's is derived again from the test's).
-  return { options: { ...portable, seed: config.seed, ...(config.shard ? {} : { runId }) }, config, mix, library, protocol: protocolOf(options), runId, thresholds };
+  return {
+    options: { ...portable, seed: config.seed, ...(config.shard ? {} : { runId }) },
+    config,
+    mix,
+    library,
+    protocol: protocolOf(options),
+    runId,
+    thresholds,
+  };
 }
 
 /** The test's callers this run drives: all of them, or a shard's (k mod count = index). */
 export function callersOf(config: RunConfig): number[] {
   const all = Array.from({ length: config.concurrency }, (_, clientId) => clientId);
-  return config.shard ? all.filter((clientId) => clientId % config.shard!.count === config.shard!.index) : all;
+  return config.shard
+    ? all.filter((clientId) => clientId % config.shard!.count === config.shard!.index)
+    : all;
 }
 
 /** What one event loop's callers produced (in this thread, or in a worker). */
@@ -173,7 +200,10 @@ export interface CallerShare {
  * Drives a share of a run's callers in this event loop, watching its own health; resolves to their
  * turns and the raw health samples (what a worker sends back to be merged exactly).
  */
-export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions, "signal" | "onTurn"> & CallerShare = {}): Promise<CallersResult> {
+export async function runCallers(
+  prepared: PreparedRun,
+  options: Pick<RunOptions, "signal" | "onTurn"> & CallerShare = {},
+): Promise<CallersResult> {
   const { config, mix, library, runId } = prepared;
   const clientIds = options.clientIds ?? callersOf(config);
   const total = clientIds.length * config.requests;
@@ -199,7 +229,9 @@ export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions
   for (const asset of library.assets) asset.encoded(config.wireFormat);
   const health = new HealthMonitor();
   health.start();
-  const startedAtMs = options.startAtEpochMs === undefined ? monotonicNowMs() : options.startAtEpochMs - performance.timeOrigin;
+  const startedAtMs = options.startAtEpochMs === undefined
+    ? monotonicNowMs()
+    : options.startAtEpochMs - performance.timeOrigin;
   try {
     await Promise.all(
       clientIds.map((clientId) =>
@@ -231,7 +263,7 @@ export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions
         }).catch((error: unknown) => {
           // A bug must not lose the other callers' results: the run completes, marked not valid.
           internalErrors.push(`caller ${clientId}: ${redactor.error(error)}`);
-        }),
+        })
       ),
     );
   } finally {
@@ -253,11 +285,15 @@ export async function runCallers(prepared: PreparedRun, options: Pick<RunOptions
  * run's config above 1), merged exactly into one result. `options` supplies the signal and the
  * onTurn callback.
  */
-export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions, "signal" | "onTurn"> = {}): Promise<RunResult> {
+export async function executeRun(
+  prepared: PreparedRun,
+  options: Pick<RunOptions, "signal" | "onTurn"> = {},
+): Promise<RunResult> {
   const { config, mix, runId } = prepared;
   const watch = new ProcessWatch();
-  const parts: { readonly callers: number; readonly result: CallersResult }[] =
-    config.workers > 1 ? await runInWorkers(prepared, options) : [{ callers: config.concurrency, result: await runCallers(prepared, options) }];
+  const parts: { readonly callers: number; readonly result: CallersResult }[] = config.workers > 1
+    ? await runInWorkers(prepared, options)
+    : [{ callers: config.concurrency, result: await runCallers(prepared, options) }];
   const machine = watch.stop();
   const turns = parts.flatMap((part) => part.result.turns);
   const internalErrors = parts.flatMap((part) => part.result.internalErrors);
@@ -266,7 +302,9 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
   const reasons = [
     ...merged.reasons,
     ...internalErrors.map((error) => `internal error in ${error}`),
-    ...(lateTurns > 0 ? [`${lateTurns} turn(s) failed for voxbench's own lateness (generator_lag), not the bot's`] : []),
+    ...(lateTurns > 0
+      ? [`${lateTurns} turn(s) failed for voxbench's own lateness (generator_lag), not the bot's`]
+      : []),
   ];
   const health: GeneratorHealth = {
     ...merged,
@@ -274,7 +312,15 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     reasons,
     maxLagMs: config.maxLagMs,
     ...machine,
-    ...(config.workers > 1 ? { workers: parts.map((part, worker) => ({ worker, callers: part.callers, ...judgeLoop(part.result.health, config.maxLagMs) })) } : {}),
+    ...(config.workers > 1
+      ? {
+        workers: parts.map((part, worker) => ({
+          worker,
+          callers: part.callers,
+          ...judgeLoop(part.result.health, config.maxLagMs),
+        })),
+      }
+      : {}),
   };
   turns.sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
   const summary = summarizeRun(turns);
@@ -291,7 +337,11 @@ export async function executeRun(prepared: PreparedRun, options: Pick<RunOptions
     endedAt: new Date(Math.round(endedAtEpochMs)).toISOString(),
     durationMs: Math.round(endedAtEpochMs - startedAtEpochMs),
     interrupted: parts.some((part) => part.result.interrupted),
-    turnCounts: { planned: callersOf(config).length * config.requests, started: turns.length, completed: turns.filter((turn) => turn.outcome !== "cancelled").length },
+    turnCounts: {
+      planned: callersOf(config).length * config.requests,
+      started: turns.length,
+      completed: turns.filter((turn) => turn.outcome !== "cancelled").length,
+    },
     summary,
     health,
     ...(config.shard ? { healthSamples: mergeSamples(parts.map((part) => part.result.health)) } : {}),

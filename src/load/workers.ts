@@ -6,7 +6,9 @@ import type { RunOptions } from "./options.ts";
 import { callersOf, type CallersResult, type PreparedRun } from "./runner.ts";
 
 /** Messages between the run and its workers. */
-export type ToWorker = { readonly type: "start"; readonly startAtEpochMs: number } | { readonly type: "stop" };
+export type ToWorker = { readonly type: "start"; readonly startAtEpochMs: number } | {
+  readonly type: "stop";
+};
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "turn"; readonly record: TurnRecord }
@@ -28,7 +30,9 @@ function startWorker(input: WorkerInput): Worker {
   const entry = new URL(isSource ? "./worker.ts" : "./worker.js", import.meta.url);
   if (isSource && currentRuntime().name === "node") {
     const tsx = import.meta.resolve("tsx/esm/api");
-    const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
+    const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${
+      JSON.stringify(entry.href)
+    }); });`;
     return new Worker(boot, { eval: true, workerData: input });
   }
   return new Worker(entry, { workerData: input });
@@ -50,8 +54,15 @@ export async function runInWorkers(
   let done = 0;
   let failed = 0;
   const callers = callersOf(config);
-  const shares = Array.from({ length: count }, (_, worker) => callers.filter((_, position) => position % count === worker));
-  const workers = shares.map((clientIds) => ({ clientIds, worker: startWorker({ options: { ...prepared.options, workers: 1 }, clientIds }), turns: [] as TurnRecord[] }));
+  const shares = Array.from(
+    { length: count },
+    (_, worker) => callers.filter((_, position) => position % count === worker),
+  );
+  const workers = shares.map((clientIds) => ({
+    clientIds,
+    worker: startWorker({ options: { ...prepared.options, workers: 1 }, clientIds }),
+    turns: [] as TurnRecord[],
+  }));
   const stop = (): void => {
     for (const { worker } of workers) worker.postMessage({ type: "stop" } satisfies ToWorker);
   };
@@ -62,7 +73,12 @@ export async function runInWorkers(
           resolve({
             turns,
             internalErrors: [`worker of callers ${clientIds[0]}...: ${message}`],
-            health: { loopLagsMs: [], speechSendLagsMs: [], sendOverheadsMs: [], frameLags: new LagHistogram().data() },
+            health: {
+              loopLagsMs: [],
+              speechSendLagsMs: [],
+              sendOverheadsMs: [],
+              frameLags: new LagHistogram().data(),
+            },
             startedAtEpochMs: Date.now(),
             endedAtEpochMs: Date.now(),
             interrupted: options.signal?.aborted ?? false,
@@ -87,15 +103,17 @@ export async function runInWorkers(
   );
   // Everyone starts together once every worker has loaded its audio and is ready.
   await Promise.all(
-    workers.map(({ worker }) => new Promise<void>((resolve) => {
-      const onMessage = (message: FromWorker): void => {
-        if (message.type !== "ready") return;
-        worker.off("message", onMessage);
-        resolve();
-      };
-      worker.on("message", onMessage);
-      worker.once("exit", () => resolve());
-    })),
+    workers.map(({ worker }) =>
+      new Promise<void>((resolve) => {
+        const onMessage = (message: FromWorker): void => {
+          if (message.type !== "ready") return;
+          worker.off("message", onMessage);
+          resolve();
+        };
+        worker.on("message", onMessage);
+        worker.once("exit", () => resolve());
+      })
+    ),
   );
   const startAtEpochMs = Date.now() + START_MARGIN_MS;
   for (const { worker } of workers) worker.postMessage({ type: "start", startAtEpochMs } satisfies ToWorker);

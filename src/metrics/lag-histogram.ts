@@ -30,7 +30,9 @@ export class LagHistogram {
   private static readonly COARSE_STEP_MS = 1;
   private static readonly COARSE_LIMIT_MS = 10_000;
   private fine = new Uint32Array(LagHistogram.FINE_LIMIT_MS / LagHistogram.FINE_STEP_MS);
-  private coarse = new Uint32Array((LagHistogram.COARSE_LIMIT_MS - LagHistogram.FINE_LIMIT_MS) / LagHistogram.COARSE_STEP_MS);
+  private coarse = new Uint32Array(
+    (LagHistogram.COARSE_LIMIT_MS - LagHistogram.FINE_LIMIT_MS) / LagHistogram.COARSE_STEP_MS,
+  );
   private overflow = 0;
   private total = 0;
   private sum = 0;
@@ -45,13 +47,22 @@ export class LagHistogram {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     if (value < LagHistogram.FINE_LIMIT_MS) this.fine[Math.floor(value / LagHistogram.FINE_STEP_MS)]!++;
-    else if (value < LagHistogram.COARSE_LIMIT_MS) this.coarse[Math.floor((value - LagHistogram.FINE_LIMIT_MS) / LagHistogram.COARSE_STEP_MS)]!++;
-    else this.overflow++;
+    else if (value < LagHistogram.COARSE_LIMIT_MS) {
+      this.coarse[Math.floor((value - LagHistogram.FINE_LIMIT_MS) / LagHistogram.COARSE_STEP_MS)]!++;
+    } else this.overflow++;
   }
 
   /** The content as plain data. */
   data(): LagHistogramData {
-    return { fine: this.fine.slice(), coarse: this.coarse.slice(), overflow: this.overflow, total: this.total, sum: this.sum, min: this.min, max: this.max };
+    return {
+      fine: this.fine.slice(),
+      coarse: this.coarse.slice(),
+      overflow: this.overflow,
+      total: this.total,
+      sum: this.sum,
+      min: this.min,
+      max: this.max,
+    };
   }
 
   /** A histogram holding `data`. */
@@ -87,7 +98,9 @@ export class LagHistogram {
     }
     for (let index = 0; index < this.coarse.length; index++) {
       seen += this.coarse[index]!;
-      if (seen >= rank) return Math.min(this.max, LagHistogram.FINE_LIMIT_MS + (index + 1) * LagHistogram.COARSE_STEP_MS);
+      if (seen >= rank) {
+        return Math.min(this.max, LagHistogram.FINE_LIMIT_MS + (index + 1) * LagHistogram.COARSE_STEP_MS);
+      }
     }
     return this.max;
   }

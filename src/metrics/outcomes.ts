@@ -14,9 +14,11 @@ export const OUTCOMES = {
   timeout_first_audio: "no reply audio before the scenario's timeout",
   timeout_reply_end: "the reply did not end before the scenario's timeout",
   closed_by_server: "the server closed the connection during the turn",
-  write_timeout: "the bot stopped reading: a frame could not be written to its socket within the scenario's timeout",
+  write_timeout:
+    "the bot stopped reading: a frame could not be written to its socket within the scenario's timeout",
   server_error: "the server sent an error event",
-  protocol_error: "the server sent something the protocol does not allow (malformed JSON, binary frame, oversized message)",
+  protocol_error:
+    "the server sent something the protocol does not allow (malformed JSON, binary frame, oversized message)",
   no_stop: "interrupted, the bot neither sent stop_playback nor stopped its audio",
   stale_audio: "audio of an interrupted reply kept arriving after the stop",
   no_resume: "after a false alarm the bot neither resumed nor continued its reply",
@@ -25,7 +27,8 @@ export const OUTCOMES = {
   not_talking: "the bot was no longer talking when the scenario meant to interrupt it",
   audio_gap: "the reply's audio ran dry mid-reply for longer than --max-gap-ms",
   scenario_error: "the scenario's own code threw an error (a bug in a custom scenario)",
-  generator_lag: "voxbench itself was late (its event loop stalled): what looked like a failure was its own, not the bot's",
+  generator_lag:
+    "voxbench itself was late (its event loop stalled): what looked like a failure was its own, not the bot's",
   cancelled: "the run was interrupted (Ctrl-C) before the turn finished",
 } as const;
 

@@ -29,7 +29,8 @@ export function logFactorial(n: number): number {
   // Stirling's series; at n >= 256 the first omitted term is below 1e-20.
   const inverse = 1 / n;
   const inverseSquared = inverse * inverse;
-  return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + inverse * (1 / 12 - inverseSquared * (1 / 360 - inverseSquared / 1260));
+  return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) +
+    inverse * (1 / 12 - inverseSquared * (1 / 360 - inverseSquared / 1260));
 }
 
 function logChoose(n: number, k: number): number {
@@ -39,7 +40,9 @@ function logChoose(n: number, k: number): number {
 function checkCounts(name: string, counts: ProportionCounts): void {
   const { successes, trials } = counts;
   if (!Number.isInteger(successes) || !Number.isInteger(trials) || successes < 0 || successes > trials) {
-    throw new RangeError(`${name}: successes must be a whole number from 0 to trials (got ${successes} of ${trials})`);
+    throw new RangeError(
+      `${name}: successes must be a whole number from 0 to trials (got ${successes} of ${trials})`,
+    );
   }
 }
 
@@ -64,7 +67,10 @@ export function fisherExactDropP(baseline: ProportionCounts, candidate: Proporti
   const successes = baseline.successes + candidate.successes;
   const logTotal = logChoose(trials, successes);
   const probability = (candidateSuccesses: number): number =>
-    Math.exp(logChoose(candidate.trials, candidateSuccesses) + logChoose(baseline.trials, successes - candidateSuccesses) - logTotal);
+    Math.exp(
+      logChoose(candidate.trials, candidateSuccesses) +
+        logChoose(baseline.trials, successes - candidateSuccesses) - logTotal,
+    );
   const fewest = Math.max(0, successes - baseline.trials);
   // Below the mode the terms only shrink: stop once they no longer change the sum.
   const mode = Math.floor(((candidate.trials + 1) * (successes + 1)) / (trials + 2));

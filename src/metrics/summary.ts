@@ -1,5 +1,5 @@
-import { OUTCOMES, type Outcome } from "./outcomes.ts";
-import { summarize, type Statistics } from "./percentiles.ts";
+import { type Outcome, OUTCOMES } from "./outcomes.ts";
+import { type Statistics, summarize } from "./percentiles.ts";
 import type { TurnRecord } from "./turn-record.ts";
 
 /** The metrics summarised for every run (each a turns.csv column). */
@@ -57,7 +57,9 @@ function summarizeSet(records: readonly TurnRecord[]): TurnSetSummary {
   const ok = outcomes.ok ?? 0;
   const metrics = {} as Record<SummaryMetric, Statistics | null>;
   for (const metric of SUMMARY_METRICS) {
-    const values = records.map((record) => record[metric]).filter((value): value is number => typeof value === "number");
+    const values = records.map((record) => record[metric]).filter((value): value is number =>
+      typeof value === "number"
+    );
     metrics[metric] = summarize(values) ?? null;
   }
   return {
@@ -65,7 +67,11 @@ function summarizeSet(records: readonly TurnRecord[]): TurnSetSummary {
     ok,
     failed: records.length - ok,
     successRate: records.length === 0 ? 0 : ok / records.length,
-    outcomes: Object.fromEntries(Object.keys(OUTCOMES).filter((key) => outcomes[key as Outcome]).map((key) => [key, outcomes[key as Outcome]])),
+    outcomes: Object.fromEntries(
+      Object.keys(OUTCOMES).filter((key) => outcomes[key as Outcome]).map((
+        key,
+      ) => [key, outcomes[key as Outcome]]),
+    ),
     metrics,
   };
 }
@@ -90,7 +96,9 @@ export function summarizeRun(records: readonly TurnRecord[]): RunSummary {
   return {
     ...summarizeSet(records),
     connectionErrors: records.filter((record) => record.outcome === "connect_error").length,
-    byScenario: Object.fromEntries(scenarios.map((name) => [name, summarizeSet(records.filter((record) => record.scenario === name))])),
+    byScenario: Object.fromEntries(
+      scenarios.map((name) => [name, summarizeSet(records.filter((record) => record.scenario === name))]),
+    ),
     audioFiles: Object.fromEntries(Object.entries(audioFiles).sort(([a], [b]) => a.localeCompare(b))),
   };
 }

@@ -11,7 +11,14 @@ export const TARGET_WARN_MARGIN = 0.1;
 
 type NamedRule = { readonly name: string; readonly rule: Rule };
 
-const rule = (name: string, expression: string, value: Rule["value"], stat: Rule["stat"], comparison: Rule["comparison"], limit: number): NamedRule => ({
+const rule = (
+  name: string,
+  expression: string,
+  value: Rule["value"],
+  stat: Rule["stat"],
+  comparison: Rule["comparison"],
+  limit: number,
+): NamedRule => ({
   name,
   rule: { expression, value, ...(stat ? { stat } : {}), comparison, limit },
 });
@@ -55,15 +62,23 @@ export const ALARMS: readonly NamedRule[] = [
  * console.log(verdicts.length); // 3 alarms
  * ```
  */
-export function evaluateVerdicts(summary: RunSummary, targets: TargetSet | undefined, thresholds: readonly Rule[]): Verdict[] {
+export function evaluateVerdicts(
+  summary: RunSummary,
+  targets: TargetSet | undefined,
+  thresholds: readonly Rule[],
+): Verdict[] {
   const verdicts: Verdict[] = [];
   if (targets) {
-    for (const { name, rule } of TARGETS[targets]) verdicts.push(evaluateRule(rule, summary, "target", `${name} (${targets})`, TARGET_WARN_MARGIN));
+    for (const { name, rule } of TARGETS[targets]) {
+      verdicts.push(evaluateRule(rule, summary, "target", `${name} (${targets})`, TARGET_WARN_MARGIN));
+    }
   }
   for (const { name, rule } of ALARMS) {
     const verdict = evaluateRule(rule, summary, "alarm", name);
     // With no TTFT samples at all, the success-rate alarm already tells the story.
-    verdicts.push(verdict.measured === null && rule.value !== "success_rate" ? { ...verdict, status: "warn" } : verdict);
+    verdicts.push(
+      verdict.measured === null && rule.value !== "success_rate" ? { ...verdict, status: "warn" } : verdict,
+    );
   }
   for (const rule of thresholds) verdicts.push(evaluateRule(rule, summary, "threshold", rule.expression));
   return verdicts;

@@ -1,6 +1,6 @@
 import { UsageError } from "../common/errors.ts";
 import type { Statistics } from "./percentiles.ts";
-import { SUMMARY_METRICS, type RunSummary, type SummaryMetric, type TurnSetSummary } from "./summary.ts";
+import { type RunSummary, SUMMARY_METRICS, type SummaryMetric, type TurnSetSummary } from "./summary.ts";
 
 /**
  * Pass/fail rules over a run's summary: the old guide's two target sets, its always-on
@@ -67,14 +67,19 @@ function closest(word: string, candidates: readonly string[]): string | undefine
     }
     return row[b.length]!;
   };
-  const best = candidates.map((candidate) => ({ candidate, score: distance(word, candidate) })).sort((x, y) => x.score - y.score)[0];
+  const best =
+    candidates.map((candidate) => ({ candidate, score: distance(word, candidate) })).sort((x, y) =>
+      x.score - y.score
+    )[0];
   return best && best.score <= 2 ? best.candidate : undefined;
 }
 
 function unknown(kind: string, word: string, known: readonly string[], expression: string): UsageError {
   const hint = closest(word, known);
   return new UsageError(
-    `--threshold "${expression}": unknown ${kind} "${word}"${hint ? ` (did you mean "${hint}"?)` : ""}; known: ${known.join(", ")}`,
+    `--threshold "${expression}": unknown ${kind} "${word}"${
+      hint ? ` (did you mean "${hint}"?)` : ""
+    }; known: ${known.join(", ")}`,
   );
 }
 
@@ -94,9 +99,17 @@ export function parseThreshold(expression: string, scenarios: readonly string[])
   const text = expression.trim();
   const match = /^([A-Za-z0-9_.]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(ms|s|%)?$/.exec(text);
   if (!match) {
-    throw new UsageError(`--threshold "${expression}" must look like ttft.p95<2500, success_rate>0.99 or interruption.stop.p95<500`);
+    throw new UsageError(
+      `--threshold "${expression}" must look like ttft.p95<2500, success_rate>0.99 or interruption.stop.p95<500`,
+    );
   }
-  const [, path, comparison, number, unit] = match as unknown as [string, string, Comparison, string, string | undefined];
+  const [, path, comparison, number, unit] = match as unknown as [
+    string,
+    string,
+    Comparison,
+    string,
+    string | undefined,
+  ];
   const parts = path.split(".");
   let scenario: string | undefined;
   const first = parts[0]!;
@@ -109,20 +122,44 @@ export function parseThreshold(expression: string, scenarios: readonly string[])
   if (unit === "s") limit *= 1000;
   if (unit === "%") limit /= 100;
   const [name, statWord, ...rest] = parts as [string, string | undefined, ...string[]];
-  if (rest.length > 0) throw new UsageError(`--threshold "${expression}": too many parts before the comparison`);
+  if (rest.length > 0) {
+    throw new UsageError(`--threshold "${expression}": too many parts before the comparison`);
+  }
   if ((RATES as readonly string[]).includes(name)) {
-    if (statWord !== undefined) throw new UsageError(`--threshold "${expression}": ${name} takes no statistic`);
-    if (unit === "ms" || unit === "s") throw new UsageError(`--threshold "${expression}": ${name} is not a duration`);
+    if (statWord !== undefined) {
+      throw new UsageError(`--threshold "${expression}": ${name} takes no statistic`);
+    }
+    if (unit === "ms" || unit === "s") {
+      throw new UsageError(`--threshold "${expression}": ${name} is not a duration`);
+    }
     if ((name === "success_rate" || name === "error_rate") && (limit < 0 || limit > 1)) {
-      throw new UsageError(`--threshold "${expression}": ${name} is a fraction from 0 to 1 (or 0% to 100%), so ${number}${unit ?? ""} can never be reached`);
+      throw new UsageError(
+        `--threshold "${expression}": ${name} is a fraction from 0 to 1 (or 0% to 100%), so ${number}${
+          unit ?? ""
+        } can never be reached`,
+      );
     }
     checkNotNegative(expression, name, limit);
-    return { expression: text, ...(scenario ? { scenario } : {}), value: name as Rule["value"], comparison, limit };
+    return {
+      expression: text,
+      ...(scenario ? { scenario } : {}),
+      value: name as Rule["value"],
+      comparison,
+      limit,
+    };
   }
   const metric = METRIC_NAMES.get(name);
-  if (!metric) throw unknown("metric", name, [...new Set([...METRIC_NAMES.keys()].filter((key) => !key.endsWith("_ms"))), ...RATES], expression);
-  if (statWord === undefined) throw new UsageError(`--threshold "${expression}": say which statistic of ${name}: ${STATS.join(", ")}`);
-  const stat = STAT_ALIASES[statWord] ?? (STATS.includes(statWord as RuleStat) ? (statWord as RuleStat) : undefined);
+  if (!metric) {
+    throw unknown("metric", name, [
+      ...new Set([...METRIC_NAMES.keys()].filter((key) => !key.endsWith("_ms"))),
+      ...RATES,
+    ], expression);
+  }
+  if (statWord === undefined) {
+    throw new UsageError(`--threshold "${expression}": say which statistic of ${name}: ${STATS.join(", ")}`);
+  }
+  const stat = STAT_ALIASES[statWord] ??
+    (STATS.includes(statWord as RuleStat) ? (statWord as RuleStat) : undefined);
   if (!stat) throw unknown("statistic", statWord, STATS, expression);
   if (unit === "%") throw new UsageError(`--threshold "${expression}": % applies to rates only`);
   checkNotNegative(expression, name, limit);
@@ -131,7 +168,11 @@ export function parseThreshold(expression: string, scenarios: readonly string[])
 
 /** Durations, counts and rates are never negative: a negative limit makes a rule that cannot mean anything. */
 function checkNotNegative(expression: string, name: string, limit: number): void {
-  if (limit < 0) throw new UsageError(`--threshold "${expression}": ${name} is never negative, so a limit of ${limit} cannot be meant`);
+  if (limit < 0) {
+    throw new UsageError(
+      `--threshold "${expression}": ${name} is never negative, so a limit of ${limit} cannot be meant`,
+    );
+  }
 }
 
 function compare(measured: number, comparison: Comparison, limit: number): boolean {
@@ -174,12 +215,28 @@ export function measure(rule: Rule, summary: RunSummary): { value: number | null
 }
 
 /** Evaluates one rule. A warn margin turns a pass within that fraction of an upper limit into "warn". */
-export function evaluateRule(rule: Rule, summary: RunSummary, source: Verdict["source"], name: string, warnMargin = 0): Verdict {
+export function evaluateRule(
+  rule: Rule,
+  summary: RunSummary,
+  source: Verdict["source"],
+  name: string,
+  warnMargin = 0,
+): Verdict {
   const { value, note } = measure(rule, summary);
-  const base = { source, name, expression: rule.expression, measured: value, limit: rule.limit, comparison: rule.comparison };
+  const base = {
+    source,
+    name,
+    expression: rule.expression,
+    measured: value,
+    limit: rule.limit,
+    comparison: rule.comparison,
+  };
   if (value === null) return { ...base, status: "fail", note: note ?? "nothing measured" };
   if (!compare(value, rule.comparison, rule.limit)) return { ...base, status: "fail" };
   // Only upper limits (latencies) warn: for rates near 1, "within 10%" would mean nothing.
-  const nearLimit = warnMargin > 0 && rule.comparison.startsWith("<") && value > rule.limit * (1 - warnMargin);
-  return nearLimit ? { ...base, status: "warn", note: `within ${Math.round(warnMargin * 100)}% of the limit` } : { ...base, status: "pass" };
+  const nearLimit = warnMargin > 0 && rule.comparison.startsWith("<") &&
+    value > rule.limit * (1 - warnMargin);
+  return nearLimit
+    ? { ...base, status: "warn", note: `within ${Math.round(warnMargin * 100)}% of the limit` }
+    : { ...base, status: "pass" };
 }

@@ -9,13 +9,20 @@
  * and Node does not take it from NODE_OPTIONS, so the only way to give it to a user's
  * `voxbench run` is to start Node again with it.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import os from "node:os";
 import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import { currentRuntime } from "../common/runtime.ts";
 import { ExitCode } from "../common/exit-codes.ts";
-import { isReadyMessage, LAUNCHED_ENV, startedByNpm, watchParent, type ForwardedSignal, type StopSignal } from "./stop-requests.ts";
+import {
+  type ForwardedSignal,
+  isReadyMessage,
+  LAUNCHED_ENV,
+  startedByNpm,
+  type StopSignal,
+  watchParent,
+} from "./stop-requests.ts";
 
 /** The environment variable that asks for it: `1` re-starts, `0` or unset does not. */
 export const SINGLE_THREADED_GC_ENV = "VOXBENCH_SINGLE_THREADED_GC";
@@ -45,7 +52,8 @@ export interface LaunchContext {
 const SINGLE_PROCESS_FLAG = /--(inspect|debug|cpu-prof|heap-prof|prof\b|permission|experimental-permission)/;
 
 /** Any V8 flag that already chooses how the GC uses threads: the user's choice is left alone. */
-const GC_THREADING_FLAG = /--(no[-_])?(single[-_]threaded|concurrent[-_]marking|parallel[-_]marking|concurrent[-_]sweeping|parallel[-_]scavenge|v8[-_]pool[-_]size)/;
+const GC_THREADING_FLAG =
+  /--(no[-_])?(single[-_]threaded|concurrent[-_]marking|parallel[-_]marking|concurrent[-_]sweeping|parallel[-_]scavenge|v8[-_]pool[-_]size)/;
 
 /**
  * Whether to re-start under `--single-threaded-gc`: only when VOXBENCH_SINGLE_THREADED_GC is 1,
@@ -105,7 +113,9 @@ export function currentLaunchContext(): LaunchContext {
  * if (code !== undefined) process.exit(code); // the child did the work
  * ```
  */
-export async function relaunchWithSingleThreadedGc(context: LaunchContext = currentLaunchContext()): Promise<number | undefined> {
+export async function relaunchWithSingleThreadedGc(
+  context: LaunchContext = currentLaunchContext(),
+): Promise<number | undefined> {
   if (!shouldRelaunch(context)) return undefined;
   let child: ChildProcess;
   try {

@@ -125,7 +125,9 @@ export function watchParent(onGone: () => void): () => void {
 export function onStopRequest(listener: (signal: StopSignal) => void): () => void {
   if (listeners.size === 0) {
     firstRequestAtMs = undefined;
-    if (!attachedToLauncher) for (const name of STOP_SIGNALS) process.on(name, DIRECT_SIGNAL_HANDLERS[name]);
+    if (!attachedToLauncher) {
+      for (const name of STOP_SIGNALS) process.on(name, DIRECT_SIGNAL_HANDLERS[name]);
+    }
     if (startedByNpm()) stopWatchingParent = watchParent(() => arrive("SIGTERM"));
   }
   listeners.add(listener);
@@ -134,7 +136,9 @@ export function onStopRequest(listener: (signal: StopSignal) => void): () => voi
     if (listeners.size > 0) return;
     stopWatchingParent?.();
     stopWatchingParent = undefined;
-    if (!attachedToLauncher) for (const name of STOP_SIGNALS) process.off(name, DIRECT_SIGNAL_HANDLERS[name]);
+    if (!attachedToLauncher) {
+      for (const name of STOP_SIGNALS) process.off(name, DIRECT_SIGNAL_HANDLERS[name]);
+    }
   };
 }
 

@@ -23,7 +23,9 @@ export type WireFrame = string | Uint8Array | { readonly utf8: Uint8Array };
  * console.log(frameForSocket("{}").binary, frameForSocket(new Uint8Array(2)).binary, frameForSocket({ utf8: new Uint8Array(2) }).binary); // false true false
  * ```
  */
-export function frameForSocket(frame: WireFrame): { readonly data: string | Uint8Array; readonly binary: boolean } {
+export function frameForSocket(
+  frame: WireFrame,
+): { readonly data: string | Uint8Array; readonly binary: boolean } {
   if (typeof frame === "string") return { data: frame, binary: false };
   if (frame instanceof Uint8Array) return { data: frame, binary: true };
   return { data: frame.utf8, binary: false };
@@ -36,13 +38,13 @@ export function frameForSocket(frame: WireFrame): { readonly data: string | Uint
 export type SessionEventBody =
   | { readonly kind: "connected"; readonly sessionId: string }
   | {
-      readonly kind: "audio";
-      /** Decoded reply samples, or undefined when the payload's format is unknown (e.g. MP3). */
-      readonly samples: Int16Array | undefined;
-      readonly sampleRateHz: number | undefined;
-      readonly durationMs: number | undefined;
-      readonly byteLength: number;
-    }
+    readonly kind: "audio";
+    /** Decoded reply samples, or undefined when the payload's format is unknown (e.g. MP3). */
+    readonly samples: Int16Array | undefined;
+    readonly sampleRateHz: number | undefined;
+    readonly durationMs: number | undefined;
+    readonly byteLength: number;
+  }
   /** The bot stopped talking because it was interrupted (stop_playback, Twilio's clear). */
   | { readonly kind: "stop"; readonly message: string | undefined }
   | { readonly kind: "resume" }
@@ -59,12 +61,12 @@ export type SessionEventBody =
   | { readonly kind: "vad"; readonly edge: "start" | "end" }
   /** How one of the bot's responses ended and what it cost, where the protocol says (Realtime's response.done). */
   | {
-      readonly kind: "response_status";
-      readonly status: string;
-      readonly reason: string | undefined;
-      readonly inputTokens: number | undefined;
-      readonly outputTokens: number | undefined;
-    }
+    readonly kind: "response_status";
+    readonly status: string;
+    readonly reason: string | undefined;
+    readonly inputTokens: number | undefined;
+    readonly outputTokens: number | undefined;
+  }
   | { readonly kind: "server_error"; readonly message: string }
   /** `wrongProtocol`: the bot speaks another protocol or dialect (nothing it sends can be read): waiting for its reply is pointless. */
   | { readonly kind: "protocol_error"; readonly message: string; readonly wrongProtocol?: boolean }
@@ -171,7 +173,12 @@ export type BotInput =
   /** Frames the protocol's bot side answers by itself (Realtime's session.updated, conversation.item.truncated). */
   | { readonly kind: "answer"; readonly frames: readonly WireFrame[] }
   /** How the caller wants its turns detected (Realtime's session.update): the bot's VAD with this silence, or manual commits. */
-  | { readonly kind: "turn_detection"; readonly mode: "server" | "manual"; readonly silenceMs: number | undefined; readonly interrupt: boolean }
+  | {
+    readonly kind: "turn_detection";
+    readonly mode: "server" | "manual";
+    readonly silenceMs: number | undefined;
+    readonly interrupt: boolean;
+  }
   /** Manual turns: the caller ended its utterance (Realtime's input_audio_buffer.commit). */
   | { readonly kind: "commit" }
   /** The caller asks for a reply (Realtime's response.create): to a committed utterance, or after a tool's output. */

@@ -11,9 +11,22 @@ interface Signature {
   readonly match: (message: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
-const SPEECH_EVENTS_EVENTS = new Set(["play_audio", "stop_playback", "playback_resume", "playback_reset", "response_done"]);
+const SPEECH_EVENTS_EVENTS = new Set([
+  "play_audio",
+  "stop_playback",
+  "playback_resume",
+  "playback_reset",
+  "response_done",
+]);
 const TWILIO_EVENTS = new Set(["media", "clear", "mark", "start", "stop", "connected", "dtmf"]);
-const REALTIME_PREFIXES = ["session.", "response.", "input_audio_buffer.", "conversation.", "output_audio_buffer.", "rate_limits."];
+const REALTIME_PREFIXES = [
+  "session.",
+  "response.",
+  "input_audio_buffer.",
+  "conversation.",
+  "output_audio_buffer.",
+  "rate_limits.",
+];
 
 const SIGNATURES: readonly Signature[] = [
   {
@@ -32,7 +45,9 @@ const SIGNATURES: readonly Signature[] = [
     match: (message) => {
       const event = message.event;
       if (typeof event !== "string" || !TWILIO_EVENTS.has(event)) return undefined;
-      return "streamSid" in message || event === "clear" || (event === "connected" && "protocol" in message) ? event : undefined;
+      return "streamSid" in message || event === "clear" || (event === "connected" && "protocol" in message)
+        ? event
+        : undefined;
     },
   },
   {
@@ -40,7 +55,9 @@ const SIGNATURES: readonly Signature[] = [
     style: "OpenAI Realtime-style",
     match: (message) => {
       const type = message.type;
-      return typeof type === "string" && REALTIME_PREFIXES.some((prefix) => type.startsWith(prefix)) ? type : undefined;
+      return typeof type === "string" && REALTIME_PREFIXES.some((prefix) => type.startsWith(prefix))
+        ? type
+        : undefined;
     },
   },
 ];
@@ -56,11 +73,16 @@ const SIGNATURES: readonly Signature[] = [
  * // "the server sent Twilio-style `media`; did you mean --protocol twilio?"
  * ```
  */
-export function otherProtocolHint(message: Readonly<Record<string, unknown>>, expected: string): string | undefined {
+export function otherProtocolHint(
+  message: Readonly<Record<string, unknown>>,
+  expected: string,
+): string | undefined {
   for (const signature of SIGNATURES) {
     if (signature.protocol === expected) continue;
     const name = signature.match(message);
-    if (name !== undefined) return `the server sent ${signature.style} \`${name}\`; did you mean --protocol ${signature.protocol}?`;
+    if (name !== undefined) {
+      return `the server sent ${signature.style} \`${name}\`; did you mean --protocol ${signature.protocol}?`;
+    }
   }
   return undefined;
 }

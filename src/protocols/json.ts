@@ -2,7 +2,10 @@ import type { SessionEventBody } from "./adapter.ts";
 import { otherProtocolHint } from "./hints.ts";
 
 /** A decode result: the value, or a one-line reason. */
-export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+export type Decoded<T> = { readonly ok: true; readonly value: T } | {
+  readonly ok: false;
+  readonly reason: string;
+};
 
 /** A failed decode with `reason`. */
 export function fail<T>(reason: string): Decoded<T> {
@@ -26,7 +29,9 @@ export function parseJsonObject(text: string): Decoded<Record<string, unknown>> 
   } catch {
     return fail("malformed JSON");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return fail("message is not a JSON object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return fail("message is not a JSON object");
+  }
   return { ok: true, value: parsed as Record<string, unknown> };
 }
 
@@ -51,16 +56,34 @@ export function decodeJsonFrame<T>(
   protocol: string,
   validate: (message: Readonly<Record<string, unknown>>) => Decoded<T>,
 ): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly events: SessionEventBody[] } {
-  if (isBinary) return { ok: false, events: [{ kind: "protocol_error", message: `binary frame: ${protocol} messages are JSON text` }] };
+  if (isBinary) {
+    return {
+      ok: false,
+      events: [{ kind: "protocol_error", message: `binary frame: ${protocol} messages are JSON text` }],
+    };
+  }
   const text = utf8.decode(data);
   const parsed = parseJsonObject(text);
-  if (!parsed.ok) return { ok: false, events: [{ kind: "protocol_error", message: `${parsed.reason}: ${text.slice(0, 80)}` }] };
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      events: [{ kind: "protocol_error", message: `${parsed.reason}: ${text.slice(0, 80)}` }],
+    };
+  }
   const decoded = validate(parsed.value);
   if (decoded.ok) return decoded;
   const hint = otherProtocolHint(parsed.value, protocol);
   if (hint) return { ok: false, events: [{ kind: "protocol_error", message: hint, wrongProtocol: true }] };
-  if (decoded.reason.startsWith("unknown event")) return { ok: false, events: [{ kind: "unknown", name: String(parsed.value.event ?? parsed.value.type) }] };
-  return { ok: false, events: [{ kind: "protocol_error", message: `${decoded.reason}: ${text.slice(0, 80)}` }] };
+  if (decoded.reason.startsWith("unknown event")) {
+    return {
+      ok: false,
+      events: [{ kind: "unknown", name: String(parsed.value.event ?? parsed.value.type) }],
+    };
+  }
+  return {
+    ok: false,
+    events: [{ kind: "protocol_error", message: `${decoded.reason}: ${text.slice(0, 80)}` }],
+  };
 }
 
 /** A frame's bytes as text (JSON protocols). */

@@ -28,7 +28,11 @@ export const DEFAULT_PROTOCOL = "speech-events";
  */
 export function protocolByName(name: string): ProtocolAdapter {
   const protocol = Object.hasOwn(PROTOCOLS, name) ? PROTOCOLS[name] : undefined;
-  if (!protocol) throw new UsageError(`--protocol: unknown protocol "${name}" (known: ${Object.keys(PROTOCOLS).join(", ")})`);
+  if (!protocol) {
+    throw new UsageError(
+      `--protocol: unknown protocol "${name}" (known: ${Object.keys(PROTOCOLS).join(", ")})`,
+    );
+  }
   return protocol;
 }
 
@@ -49,10 +53,21 @@ export interface ProtocolSettings {
  * console.log(resolveProtocol("openai-realtime", { realtime: { api: "beta" } }).handshakeHeaders); // { "OpenAI-Beta": "realtime=v1" }
  * ```
  */
-export function resolveProtocol(protocol: string | ProtocolAdapter | undefined, settings: ProtocolSettings = {}): ProtocolAdapter {
-  const resolved = protocol === undefined ? PROTOCOLS[DEFAULT_PROTOCOL]! : typeof protocol === "string" ? protocolByName(protocol) : protocol;
+export function resolveProtocol(
+  protocol: string | ProtocolAdapter | undefined,
+  settings: ProtocolSettings = {},
+): ProtocolAdapter {
+  const resolved = protocol === undefined
+    ? PROTOCOLS[DEFAULT_PROTOCOL]!
+    : typeof protocol === "string"
+    ? protocolByName(protocol)
+    : protocol;
   if (settings.realtime !== undefined) {
-    if (resolved.name !== "openai-realtime") throw new UsageError(`--realtime-session and --realtime-api are for --protocol openai-realtime (this run speaks ${resolved.name})`);
+    if (resolved.name !== "openai-realtime") {
+      throw new UsageError(
+        `--realtime-session and --realtime-api are for --protocol openai-realtime (this run speaks ${resolved.name})`,
+      );
+    }
     if (resolved === PROTOCOLS["openai-realtime"]) return openaiRealtime(settings.realtime);
   }
   return resolved;

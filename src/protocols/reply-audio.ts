@@ -23,17 +23,30 @@ function hasMagic(bytes: Uint8Array, offset: number, text: string): boolean {
  * ```
  */
 export function replyAudioEvent(bytes: Uint8Array, format: ReplyAudioFormat): SessionEventBody {
-  const unknown = { kind: "audio" as const, samples: undefined, sampleRateHz: undefined, durationMs: undefined, byteLength: bytes.length };
+  const unknown = {
+    kind: "audio" as const,
+    samples: undefined,
+    sampleRateHz: undefined,
+    durationMs: undefined,
+    byteLength: bytes.length,
+  };
   if (hasMagic(bytes, 0, "RIFF") && hasMagic(bytes, 8, "WAVE")) {
     try {
       const { clip, info } = decodeWav(bytes, "reply audio");
-      return { kind: "audio", samples: clip.samples, sampleRateHz: clip.sampleRateHz, durationMs: info.durationMs, byteLength: bytes.length };
+      return {
+        kind: "audio",
+        samples: clip.samples,
+        sampleRateHz: clip.sampleRateHz,
+        durationMs: info.durationMs,
+        byteLength: bytes.length,
+      };
     } catch (error) {
       if (error instanceof AudioError) return unknown;
       throw error;
     }
   }
-  const id3 = hasMagic(bytes, 0, "ID3") && (bytes[3] === 2 || bytes[3] === 3 || bytes[3] === 4) && bytes[4] === 0;
+  const id3 = hasMagic(bytes, 0, "ID3") && (bytes[3] === 2 || bytes[3] === 3 || bytes[3] === 4) &&
+    bytes[4] === 0;
   const ogg = hasMagic(bytes, 0, "OggS") && bytes[4] === 0;
   if (id3 || ogg) return unknown;
   return {

@@ -17,17 +17,22 @@ export function formatAudioInspection(report: AudioInspection): string {
   const file = showControlCharacters(report.file);
   if (report.error !== undefined) return `${file}\n  error      ${showControlCharacters(report.error)}`;
   const segments = report.speechSegments ?? [];
-  const speech =
-    segments.length === 0
-      ? "none detected"
-      : `${segments.map((segment) => `${segment.startMs.toFixed(0)}-${segment.endMs.toFixed(0)}`).join(", ")} ms ` +
-        `(${ms(report.speechMs)} in ${segments.length} segment${segments.length === 1 ? "" : "s"})`;
+  const speech = segments.length === 0
+    ? "none detected"
+    : `${
+      segments.map((segment) => `${segment.startMs.toFixed(0)}-${segment.endMs.toFixed(0)}`).join(", ")
+    } ms ` +
+      `(${ms(report.speechMs)} in ${segments.length} segment${segments.length === 1 ? "" : "s"})`;
   const chunks = (report.chunks ?? []).map((id) => showControlCharacters(id.trim())).join(", ");
   const lines = [
     file,
-    `  format     ${report.container} ${report.encoding} ${report.bitDepth}-bit${report.extensible ? " (extensible)" : ""}, ` +
-      `${report.channels} ch, ${report.sampleRate} Hz  [chunks: ${chunks}]`,
-    `  duration   ${ms(report.durationMs)}   level ${report.rmsDbfs?.toFixed(1)} dBFS RMS${report.role ? `   role ${report.role}` : ""}`,
+    `  format     ${report.container} ${report.encoding} ${report.bitDepth}-bit${
+      report.extensible ? " (extensible)" : ""
+    }, ` +
+    `${report.channels} ch, ${report.sampleRate} Hz  [chunks: ${chunks}]`,
+    `  duration   ${ms(report.durationMs)}   level ${report.rmsDbfs?.toFixed(1)} dBFS RMS${
+      report.role ? `   role ${report.role}` : ""
+    }`,
     `  speech     ${speech}`,
   ];
   const conversion = report.conversion;

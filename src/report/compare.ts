@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { UsageError } from "../common/errors.ts";
 import { FileReadError, readTextFile } from "../common/read-file.ts";
 import { expectedMannWhitneyP, mannWhitneyU, scaleShiftEffect } from "../metrics/mann-whitney.ts";
-import { summarize, type Statistics } from "../metrics/percentiles.ts";
+import { type Statistics, summarize } from "../metrics/percentiles.ts";
 import { fisherExactDropP } from "../metrics/proportions.ts";
 import { readCsv } from "./read-csv.ts";
 import { sanitizeForTerminal } from "./sanitize.ts";
@@ -34,7 +34,15 @@ const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
 const MAX_TURNS_CSV_BYTES = 1024 * 1024 * 1024;
 
 /** The metrics compared (lower is better), in report order. */
-export const COMPARED_METRICS = ["ttft_ms", "total_ms", "heard_ms", "connect_ms", "stop_ms", "recovery_ms", "resume_ms"] as const;
+export const COMPARED_METRICS = [
+  "ttft_ms",
+  "total_ms",
+  "heard_ms",
+  "connect_ms",
+  "stop_ms",
+  "recovery_ms",
+  "resume_ms",
+] as const;
 /** The statistics compared. */
 export const COMPARED_STATS: readonly (keyof Statistics)[] = ["mean", "median", "p95", "p99"];
 /** Fewer samples than this on either side are too few to judge a metric, whatever its spread. */
@@ -84,17 +92,29 @@ interface SummaryFile {
   readonly turnsFile?: unknown;
   readonly interrupted?: unknown;
   readonly summary?: { readonly turns?: unknown } | null;
-  readonly config?: { readonly protocol?: unknown; readonly mix?: unknown; readonly weights?: unknown; readonly customScenarios?: unknown } | null;
+  readonly config?: {
+    readonly protocol?: unknown;
+    readonly mix?: unknown;
+    readonly weights?: unknown;
+    readonly customScenarios?: unknown;
+  } | null;
 }
 
 /** summary.json's built-in weights by the name of the scenario they weigh. */
-const BUILT_IN_WEIGHTS: Readonly<Record<string, string>> = { simple: "simple_query", tools: "tool_call", interruptions: "interruption", falseAlarms: "false_alarm" };
+const BUILT_IN_WEIGHTS: Readonly<Record<string, string>> = {
+  simple: "simple_query",
+  tools: "tool_call",
+  interruptions: "interruption",
+  falseAlarms: "false_alarm",
+};
 
 function readScenarioWeights(config: SummaryFile["config"]): Map<string, number> | null {
   const mixByName = config?.mix;
   if (typeof mixByName === "object" && mixByName !== null) {
     const mix = new Map<string, number>();
-    for (const [name, weight] of Object.entries(mixByName)) if (typeof weight === "number" && weight > 0) mix.set(sanitizeForTerminal(name), weight);
+    for (const [name, weight] of Object.entries(mixByName)) {
+      if (typeof weight === "number" && weight > 0) mix.set(sanitizeForTerminal(name), weight);
+    }
     return mix;
   }
   // summary.json files written before the mix was one map keyed by scenario name.
@@ -107,8 +127,13 @@ function readScenarioWeights(config: SummaryFile["config"]): Map<string, number>
   }
   const custom: unknown = config?.customScenarios;
   for (const entry of Array.isArray(custom) ? (custom as unknown[]) : []) {
-    const { name, weight } = (typeof entry === "object" && entry !== null ? entry : {}) as { name?: unknown; weight?: unknown };
-    if (typeof name === "string" && typeof weight === "number" && weight > 0) mix.set(sanitizeForTerminal(name), weight);
+    const { name, weight } = (typeof entry === "object" && entry !== null ? entry : {}) as {
+      name?: unknown;
+      weight?: unknown;
+    };
+    if (typeof name === "string" && typeof weight === "number" && weight > 0) {
+      mix.set(sanitizeForTerminal(name), weight);
+    }
   }
   return mix;
 }
@@ -139,7 +164,11 @@ export async function loadComparedRun(path: string): Promise<ComparedRun> {
     summaryText = await readTextFile(summaryPath, { maxBytes: MAX_SUMMARY_BYTES });
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
-    throw new UsageError(error.code === "ENOENT" ? `${summaryPath}: not found (give a run folder or its summary.json)` : `${summaryPath}: ${error.reason}`);
+    throw new UsageError(
+      error.code === "ENOENT"
+        ? `${summaryPath}: not found (give a run folder or its summary.json)`
+        : `${summaryPath}: ${error.reason}`,
+    );
   }
   let summary: SummaryFile;
   try {
@@ -148,7 +177,9 @@ export async function loadComparedRun(path: string): Promise<ComparedRun> {
     throw new UsageError(`${summaryPath}: not valid JSON`);
   }
   if (typeof summary !== "object" || summary === null || summary.schemaVersion !== 1) {
-    throw new UsageError(`${summaryPath}: not a voxbench summary (schemaVersion ${String(summary?.schemaVersion)})`);
+    throw new UsageError(
+      `${summaryPath}: not a voxbench summary (schemaVersion ${String(summary?.schemaVersion)})`,
+    );
   }
   const csvName = typeof summary.turnsFile === "string" ? basename(summary.turnsFile) : "turns.csv";
   const csvPath = join(folder, csvName);
@@ -157,11 +188,17 @@ export async function loadComparedRun(path: string): Promise<ComparedRun> {
     csv = readCsv(await readTextFile(csvPath, { maxBytes: MAX_TURNS_CSV_BYTES }));
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
-    throw new UsageError(error.code === "ENOENT" ? `${csvPath}: not found; compare needs each run's per-turn samples` : `${csvPath}: ${error.reason}`);
+    throw new UsageError(
+      error.code === "ENOENT"
+        ? `${csvPath}: not found; compare needs each run's per-turn samples`
+        : `${csvPath}: ${error.reason}`,
+    );
   }
   const header = csv.rows[0] ?? [];
   for (const column of ["outcome", ...COMPARED_METRICS]) {
-    if (!header.includes(column)) throw new UsageError(`${csvPath}: not a voxbench turns.csv (no ${column} column)`);
+    if (!header.includes(column)) {
+      throw new UsageError(`${csvPath}: not a voxbench turns.csv (no ${column} column)`);
+    }
   }
   const outcomeColumn = header.indexOf("outcome");
   const samples = new Map<string, number[]>();
@@ -190,25 +227,38 @@ export async function loadComparedRun(path: string): Promise<ComparedRun> {
   }
 
   const problems: string[] = [];
-  if (summary.interrupted === true) problems.push("was interrupted (summary.json says interrupted: true): its results are partial");
+  if (summary.interrupted === true) {
+    problems.push("was interrupted (summary.json says interrupted: true): its results are partial");
+  }
   if (misshapenRows.length > 0) {
     const rows = misshapenRows.length === 1 ? "1 row" : `${misshapenRows.length} rows`;
-    problems.push(`has ${rows} in ${csvName} whose cell count differs from the header's ${header.length} (the first is row ${misshapenRows[0]})`);
+    problems.push(
+      `has ${rows} in ${csvName} whose cell count differs from the header's ${header.length} (the first is row ${
+        misshapenRows[0]
+      })`,
+    );
   }
   const { unfinishedRow } = csv;
   if (unfinishedRow) {
     const how = csv.endsInQuotes
       ? "it ends inside a quoted cell"
       : unfinishedRow.length < header.length
-        ? `its last row has ${unfinishedRow.length} of ${header.length} cells`
-        : "its last row has no line end";
+      ? `its last row has ${unfinishedRow.length} of ${header.length} cells`
+      : "its last row has no line end";
     problems.push(`has a ${csvName} cut mid-row (${how})`);
   }
   const summaryTurns = typeof summary.summary?.turns === "number" ? summary.summary.turns : undefined;
   const rowsSeen = turns + misshapenRows.length + (unfinishedRow ? 1 : 0);
-  if (turns === 0) problems.push(summaryTurns ? `has no complete turns in ${csvName} (summary.json counts ${summaryTurns})` : "has no turns");
-  else if (summaryTurns !== undefined && summaryTurns !== turns && summaryTurns !== rowsSeen) {
-    problems.push(`has ${turns} turns in ${csvName} but summary.json counts ${summaryTurns}: the file is cut or belongs to another run`);
+  if (turns === 0) {
+    problems.push(
+      summaryTurns
+        ? `has no complete turns in ${csvName} (summary.json counts ${summaryTurns})`
+        : "has no turns",
+    );
+  } else if (summaryTurns !== undefined && summaryTurns !== turns && summaryTurns !== rowsSeen) {
+    problems.push(
+      `has ${turns} turns in ${csvName} but summary.json counts ${summaryTurns}: the file is cut or belongs to another run`,
+    );
   }
   return {
     path,
@@ -216,14 +266,17 @@ export async function loadComparedRun(path: string): Promise<ComparedRun> {
     turns,
     samples,
     successes,
-    protocol: typeof summary.config?.protocol === "string" ? sanitizeForTerminal(summary.config.protocol) : "speech-events",
+    protocol: typeof summary.config?.protocol === "string"
+      ? sanitizeForTerminal(summary.config.protocol)
+      : "speech-events",
     scenarioWeights: readScenarioWeights(summary.config),
     problems,
   };
 }
 
 function sameMix(first: ReadonlyMap<string, number>, second: ReadonlyMap<string, number>): boolean {
-  const total = (mix: ReadonlyMap<string, number>): number => [...mix.values()].reduce((sum, weight) => sum + weight, 0);
+  const total = (mix: ReadonlyMap<string, number>): number =>
+    [...mix.values()].reduce((sum, weight) => sum + weight, 0);
   const [firstTotal, secondTotal] = [total(first), total(second)];
   // Weights need not sum to 1 (simple 3, tools 1 is simple 0.75, tools 0.25): compare shares.
   return [...new Set([...first.keys(), ...second.keys()])].every(
@@ -253,10 +306,19 @@ export function comparabilityProblems(baseline: ComparedRun, candidate: Compared
     ...candidate.problems.map((problem) => `the candidate run (${candidate.path}) ${problem}`),
   ];
   if (baseline.protocol !== candidate.protocol) {
-    problems.push(`the runs used different protocols (baseline ${baseline.protocol}, candidate ${candidate.protocol})`);
+    problems.push(
+      `the runs used different protocols (baseline ${baseline.protocol}, candidate ${candidate.protocol})`,
+    );
   }
-  if (baseline.scenarioWeights && candidate.scenarioWeights && !sameMix(baseline.scenarioWeights, candidate.scenarioWeights)) {
-    problems.push(`the runs used different scenario mixes (baseline ${describeMix(baseline.scenarioWeights)}, candidate ${describeMix(candidate.scenarioWeights)})`);
+  if (
+    baseline.scenarioWeights && candidate.scenarioWeights &&
+    !sameMix(baseline.scenarioWeights, candidate.scenarioWeights)
+  ) {
+    problems.push(
+      `the runs used different scenario mixes (baseline ${describeMix(baseline.scenarioWeights)}, candidate ${
+        describeMix(candidate.scenarioWeights)
+      })`,
+    );
   }
   return problems;
 }
@@ -312,10 +374,15 @@ interface SampleCheck {
  * enough, or when a regression was found all the same. A row worse by more than --max-regression
  * but not significant makes the warning say "inconclusive".
  */
-function sampleSizeWarning(check: SampleCheck, maxRegressionPercent: number, alpha: number): string | undefined {
+function sampleSizeWarning(
+  check: SampleCheck,
+  maxRegressionPercent: number,
+  alpha: number,
+): string | undefined {
   if (check.rows.some((row) => row.regression)) return undefined;
   const enough = (baselineCount: number, candidateCount: number): boolean =>
-    baselineCount >= MIN_COMPARED_SAMPLES && candidateCount >= MIN_COMPARED_SAMPLES && (check.detects?.(baselineCount, candidateCount) ?? true);
+    baselineCount >= MIN_COMPARED_SAMPLES && candidateCount >= MIN_COMPARED_SAMPLES &&
+    (check.detects?.(baselineCount, candidateCount) ?? true);
   if (enough(check.baselineCount, check.candidateCount)) return undefined;
   const needed = smallestSufficientCount((count) => enough(count, count));
   const worst = check.rows
@@ -323,11 +390,17 @@ function sampleSizeWarning(check: SampleCheck, maxRegressionPercent: number, alp
     .filter(({ worse }) => worse > maxRegressionPercent)
     .sort((a, b) => b.worse - a.worse)[0];
   const inconclusive = worst
-    ? `inconclusive: ${worst.row.stat} is ${Number.isFinite(worst.worse) ? `${worst.worse.toFixed(1)}%` : "infinitely"} worse ` +
-      `(${formatValue(check.metric, worst.row.baseline)} -> ${formatValue(check.metric, worst.row.candidate)}) but p = ${formatP(worst.row.p)} is not below ${alpha}; `
+    ? `inconclusive: ${worst.row.stat} is ${
+      Number.isFinite(worst.worse) ? `${worst.worse.toFixed(1)}%` : "infinitely"
+    } worse ` +
+      `(${formatValue(check.metric, worst.row.baseline)} -> ${
+        formatValue(check.metric, worst.row.candidate)
+      }) but p = ${formatP(worst.row.p)} is not below ${alpha}; `
     : "";
   const change = check.higherIsBetter ? "drop" : "change";
-  const hint = needed === null ? `not even ${MAX_SUGGESTED_SAMPLES} per side would do` : `about ${needed} per side would do`;
+  const hint = needed === null
+    ? `not even ${MAX_SUGGESTED_SAMPLES} per side would do`
+    : `about ${needed} per side would do`;
   return `${check.metric}: ${inconclusive}${check.baselineCount} baseline and ${check.candidateCount} candidate ${check.unit} are too few to tell a ${maxRegressionPercent}% ${change} at alpha ${alpha} (${hint})`;
 }
 
@@ -345,15 +418,38 @@ function sampleSizeWarning(check: SampleCheck, maxRegressionPercent: number, alp
  * // console.log(comparison.regressions, comparison.warnings); // 0 []
  * ```
  */
-export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, maxRegressionPercent: number, alpha: number): Comparison {
+export function compareRuns(
+  baseline: ComparedRun,
+  candidate: ComparedRun,
+  maxRegressionPercent: number,
+  alpha: number,
+): Comparison {
   const rows: ComparisonRow[] = [];
   const warnings = comparabilityProblems(baseline, candidate);
   const shift = 1 + maxRegressionPercent / 100;
-  const add = (metric: string, stat: string, before: number, after: number, p: number, test: ComparisonRow["test"], higherIsBetter: boolean): ComparisonRow => {
+  const add = (
+    metric: string,
+    stat: string,
+    before: number,
+    after: number,
+    p: number,
+    test: ComparisonRow["test"],
+    higherIsBetter: boolean,
+  ): ComparisonRow => {
     const change = after - before;
     const changePercent = before === 0 ? null : (change / Math.abs(before)) * 100;
     const regression = worsePercent(before, after, higherIsBetter) > maxRegressionPercent && p < alpha;
-    const row = { metric, stat, baseline: before, candidate: after, change, changePercent, p, test, regression };
+    const row = {
+      metric,
+      stat,
+      baseline: before,
+      candidate: after,
+      change,
+      changePercent,
+      p,
+      test,
+      regression,
+    };
     rows.push(row);
     return row;
   };
@@ -371,12 +467,16 @@ export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, maxRe
       // A metric neither run measured is not applicable; one that a single run measured cannot be judged.
       if (beforeStats || afterStats) {
         const [run, count] = beforeStats ? ["baseline", before.length] : ["candidate", after.length];
-        if (baseline.turns > 0 && candidate.turns > 0) warnings.push(`${metric}: measured in the ${run} run only (${count} samples), so not compared`);
+        if (baseline.turns > 0 && candidate.turns > 0) {
+          warnings.push(`${metric}: measured in the ${run} run only (${count} samples), so not compared`);
+        }
       }
       continue;
     }
     const { p } = mannWhitneyU(before, after);
-    const metricRows = COMPARED_STATS.map((stat) => add(metric, stat, beforeStats[stat], afterStats[stat], p, "mann-whitney-u", false));
+    const metricRows = COMPARED_STATS.map((stat) =>
+      add(metric, stat, beforeStats[stat], afterStats[stat], p, "mann-whitney-u", false)
+    );
     const effect = scaleShiftEffect(before, shift);
     check({
       metric,
@@ -385,7 +485,10 @@ export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, maxRe
       baselineCount: before.length,
       candidateCount: after.length,
       unit: "samples",
-      detects: maxRegressionPercent > 0 ? (baselineCount, candidateCount) => expectedMannWhitneyP(effect, baselineCount, candidateCount) < alpha : null,
+      detects: maxRegressionPercent > 0
+        ? (baselineCount, candidateCount) =>
+          expectedMannWhitneyP(effect, baselineCount, candidateCount) < alpha
+        : null,
     });
   }
 
@@ -395,7 +498,10 @@ export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, maxRe
     const okBefore = baseline.successes.reduce((sum, value) => sum + value, 0);
     const okAfter = candidate.successes.reduce((sum, value) => sum + value, 0);
     const rateBefore = okBefore / beforeTrials;
-    const p = fisherExactDropP({ successes: okBefore, trials: beforeTrials }, { successes: okAfter, trials: afterTrials });
+    const p = fisherExactDropP({ successes: okBefore, trials: beforeTrials }, {
+      successes: okAfter,
+      trials: afterTrials,
+    });
     const rateRow = add("success_rate", "rate", rateBefore, okAfter / afterTrials, p, "fisher-exact", true);
     // From a rate of 0 nothing can drop: there is nothing to tell.
     if (rateBefore > 0) {
@@ -407,14 +513,16 @@ export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, maxRe
         candidateCount: afterTrials,
         unit: "turns",
         // A drop of exactly --max-regression, from the baseline's rate, at these counts.
-        detects:
-          maxRegressionPercent > 0
-            ? (baselineCount, candidateCount) =>
-                fisherExactDropP(
-                  { successes: Math.round(rateBefore * baselineCount), trials: baselineCount },
-                  { successes: Math.floor(rateBefore * (1 - maxRegressionPercent / 100) * candidateCount + 1e-9), trials: candidateCount },
-                ) < alpha
-            : null,
+        detects: maxRegressionPercent > 0
+          ? (baselineCount, candidateCount) =>
+            fisherExactDropP(
+              { successes: Math.round(rateBefore * baselineCount), trials: baselineCount },
+              {
+                successes: Math.floor(rateBefore * (1 - maxRegressionPercent / 100) * candidateCount + 1e-9),
+                trials: candidateCount,
+              },
+            ) < alpha
+          : null,
       });
     }
   }
@@ -445,23 +553,35 @@ export function formatComparison(comparison: Comparison): string {
     row.stat,
     formatValue(row.metric, row.baseline),
     formatValue(row.metric, row.candidate),
-    `${row.change >= 0 ? "+" : ""}${row.metric === "success_rate" ? `${(row.change * 100).toFixed(1)} pt` : row.change.toFixed(1)}`,
+    `${row.change >= 0 ? "+" : ""}${
+      row.metric === "success_rate" ? `${(row.change * 100).toFixed(1)} pt` : row.change.toFixed(1)
+    }`,
     row.changePercent === null ? "-" : `${row.changePercent >= 0 ? "+" : ""}${row.changePercent.toFixed(1)}%`,
     formatP(row.p),
     row.regression ? "❌ REGRESSION" : "",
   ]);
   const header = ["metric", "stat", "baseline", "candidate", "change", "change %", "p", ""];
-  const widths = header.map((title, column) => Math.max(title.length, ...table.map((row) => row[column]!.length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...table.map((row) => row[column]!.length))
+  );
   const line = (cells: readonly string[]): string =>
-    `  ${cells.map((cell, column) => (column < 2 || column === 7 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ")}`.trimEnd();
+    `  ${
+      cells.map((
+        cell,
+        column,
+      ) => (column < 2 || column === 7 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(
+        "  ",
+      )
+    }`.trimEnd();
   const warningCount = comparison.warnings.length;
   const warnings = `${warningCount} warning${warningCount === 1 ? "" : "s"}`;
-  const verdict =
-    comparison.regressions > 0
-      ? `  ❌ ${comparison.regressions} regression${comparison.regressions === 1 ? "" : "s"}: exit code 1${warningCount > 0 ? ` (and ${warnings})` : ""}`
-      : warningCount > 0
-        ? `  ⚠️ no significant regression, but ${warnings}: the runs or samples may not be enough to tell`
-        : "  ✅ no regression";
+  const verdict = comparison.regressions > 0
+    ? `  ❌ ${comparison.regressions} regression${comparison.regressions === 1 ? "" : "s"}: exit code 1${
+      warningCount > 0 ? ` (and ${warnings})` : ""
+    }`
+    : warningCount > 0
+    ? `  ⚠️ no significant regression, but ${warnings}: the runs or samples may not be enough to tell`
+    : "  ✅ no regression";
   return [
     `📊 COMPARE (ms)  baseline ${comparison.baseline.runId} (${comparison.baseline.turns} turns) -> candidate ${comparison.candidate.runId} (${comparison.candidate.turns} turns)`,
     `   A regression is worse by more than ${comparison.maxRegressionPercent}% AND significant at p < ${comparison.alpha} (Mann-Whitney U, two-sided; success rate: Fisher's exact test, one-sided).`,

@@ -1,5 +1,5 @@
 import type { Statistics } from "../metrics/percentiles.ts";
-import { failureSide, OUTCOMES, type Outcome } from "../metrics/outcomes.ts";
+import { failureSide, type Outcome, OUTCOMES } from "../metrics/outcomes.ts";
 import type { SummaryMetric, TurnSetSummary } from "../metrics/summary.ts";
 import type { RunResult } from "../load/runner.ts";
 import { sanitizeForTerminal } from "./sanitize.ts";
@@ -30,9 +30,16 @@ function ms(stats: Statistics | null | undefined, key: keyof Statistics): string
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length))
+  );
   const line = (cells: readonly string[]): string =>
-    `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ")}`;
+    `  ${
+      cells.map((
+        cell,
+        column,
+      ) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ")
+    }`;
   return [line(header), ...rows.map(line)];
 }
 
@@ -41,7 +48,15 @@ function metricRows(sets: readonly [string, TurnSetSummary][], metric: SummaryMe
     .filter(([, set]) => set.metrics[metric])
     .map(([name, set]) => {
       const stats = set.metrics[metric]!;
-      return [name, String(stats.count), ms(stats, "min"), ms(stats, "median"), ms(stats, "p95"), ms(stats, "p99"), ms(stats, "max")];
+      return [
+        name,
+        String(stats.count),
+        ms(stats, "min"),
+        ms(stats, "median"),
+        ms(stats, "p95"),
+        ms(stats, "p99"),
+        ms(stats, "max"),
+      ];
     });
 }
 
@@ -61,7 +76,12 @@ export function formatConsoleReport(result: RunResult): string {
   lines.push("", RULE, "🎯 LOAD TEST PERFORMANCE REPORT", RULE, "");
   const counts = result.turnCounts;
   if (result.interrupted) {
-    lines.push(`⚠️  PARTIAL RESULTS: the run was interrupted; ${counts.started - counts.completed} turn(s) in flight are marked cancelled, ${counts.planned - counts.started} never started`, "");
+    lines.push(
+      `⚠️  PARTIAL RESULTS: the run was interrupted; ${
+        counts.started - counts.completed
+      } turn(s) in flight are marked cancelled, ${counts.planned - counts.started} never started`,
+      "",
+    );
   }
   lines.push("📊 SUMMARY");
   lines.push(`  Planned / Started / Completed: ${counts.planned} / ${counts.started} / ${counts.completed}`);
@@ -80,9 +100,21 @@ export function formatConsoleReport(result: RunResult): string {
   lines.push("");
   lines.push("🔌 CONNECTION LATENCY", ...statLines(summary.metrics.connect_ms), "");
   // The seed's wording for its own protocol; on a stream the caller's end of speech is a frame, not a message.
-  const endOfSpeech = result.config.protocol === "speech-events" ? "speech_end" : "the caller's end of speech (its last speech frame sent)";
-  lines.push("⚡ TIME TO FIRST TOKEN (TTFT)", `   📍 Definition: Time from ${endOfSpeech} → first audio chunk received`, ...statLines(summary.metrics.ttft_ms), "");
-  lines.push("🏁 TOTAL RESPONSE TIME", `   📍 Definition: Time from ${endOfSpeech} → response fully delivered`, ...statLines(summary.metrics.total_ms), "");
+  const endOfSpeech = result.config.protocol === "speech-events"
+    ? "speech_end"
+    : "the caller's end of speech (its last speech frame sent)";
+  lines.push(
+    "⚡ TIME TO FIRST TOKEN (TTFT)",
+    `   📍 Definition: Time from ${endOfSpeech} → first audio chunk received`,
+    ...statLines(summary.metrics.ttft_ms),
+    "",
+  );
+  lines.push(
+    "🏁 TOTAL RESPONSE TIME",
+    `   📍 Definition: Time from ${endOfSpeech} → response fully delivered`,
+    ...statLines(summary.metrics.total_ms),
+    "",
+  );
   lines.push(RULE, "");
 
   const scenarios = Object.entries(summary.byScenario);
@@ -111,7 +143,11 @@ export function formatConsoleReport(result: RunResult): string {
     for (const [outcome, count] of failures) {
       const example = result.turns.find((turn) => turn.outcome === outcome)?.error;
       const side = failureSide(outcome as Outcome);
-      lines.push(`  ${outcome}: ${count}  [${side === "voxbench" ? "voxbench's own, not the bot's" : side}]  (${OUTCOMES[outcome as Outcome]})`);
+      lines.push(
+        `  ${outcome}: ${count}  [${side === "voxbench" ? "voxbench's own, not the bot's" : side}]  (${
+          OUTCOMES[outcome as Outcome]
+        })`,
+      );
       if (example) lines.push(`     e.g. ${sanitizeForTerminal(example).slice(0, 160)}`);
     }
     lines.push("");
@@ -119,16 +155,40 @@ export function formatConsoleReport(result: RunResult): string {
 
   const interruption = summary.byScenario.interruption;
   if (interruption) {
-    const staleTotal = result.turns.filter((turn) => turn.scenario === "interruption").reduce((sum, turn) => sum + (turn.stale_chunks ?? 0), 0);
+    const staleTotal = result.turns.filter((turn) => turn.scenario === "interruption").reduce(
+      (sum, turn) => sum + (turn.stale_chunks ?? 0),
+      0,
+    );
     lines.push("🚨 INTERRUPTIONS (ms)");
-    lines.push(...table(["metric", "count", "min", "p50", "p95", "p99", "max"], [...metricRows([["stop_ms", interruption]], "stop_ms"), ...metricRows([["recovery_ms", interruption]], "recovery_ms"), ...metricRows([["recovery_total_ms", interruption]], "recovery_total_ms")]));
-    lines.push(`  stale chunks after the stop: ${staleTotal}   not talking at the interruption point: ${interruption.outcomes.not_talking ?? 0}   no stop: ${interruption.outcomes.no_stop ?? 0}`, "");
+    lines.push(
+      ...table(["metric", "count", "min", "p50", "p95", "p99", "max"], [
+        ...metricRows([["stop_ms", interruption]], "stop_ms"),
+        ...metricRows([["recovery_ms", interruption]], "recovery_ms"),
+        ...metricRows([["recovery_total_ms", interruption]], "recovery_total_ms"),
+      ]),
+    );
+    lines.push(
+      `  stale chunks after the stop: ${staleTotal}   not talking at the interruption point: ${
+        interruption.outcomes.not_talking ?? 0
+      }   no stop: ${interruption.outcomes.no_stop ?? 0}`,
+      "",
+    );
   }
   const falseAlarm = summary.byScenario.false_alarm;
   if (falseAlarm) {
     lines.push("🎭 FALSE ALARMS (ms)");
-    lines.push(...table(["metric", "count", "min", "p50", "p95", "p99", "max"], metricRows([["resume_ms", falseAlarm]], "resume_ms")));
-    lines.push(`  resumed: ${falseAlarm.metrics.resume_ms?.count ?? 0}   spurious replies: ${falseAlarm.outcomes.spurious_reply ?? 0}   never resumed: ${falseAlarm.outcomes.no_resume ?? 0}`, "");
+    lines.push(
+      ...table(
+        ["metric", "count", "min", "p50", "p95", "p99", "max"],
+        metricRows([["resume_ms", falseAlarm]], "resume_ms"),
+      ),
+    );
+    lines.push(
+      `  resumed: ${falseAlarm.metrics.resume_ms?.count ?? 0}   spurious replies: ${
+        falseAlarm.outcomes.spurious_reply ?? 0
+      }   never resumed: ${falseAlarm.outcomes.no_resume ?? 0}`,
+      "",
+    );
   }
 
   lines.push("🔊 AUDIO QUALITY (ms)");
@@ -144,7 +204,10 @@ export function formatConsoleReport(result: RunResult): string {
     ),
   );
   const withUnderruns = result.turns.filter((turn) => (turn.underruns ?? 0) > 0).length;
-  lines.push(`  turns with underruns: ${withUnderruns} of ${summary.metrics.underruns?.count ?? 0} measured`, "");
+  lines.push(
+    `  turns with underruns: ${withUnderruns} of ${summary.metrics.underruns?.count ?? 0} measured`,
+    "",
+  );
 
   const serverMetrics: [string, SummaryMetric][] = [
     ["stt_ms", "server_stt_ms"],
@@ -169,15 +232,43 @@ export function formatConsoleReport(result: RunResult): string {
   }
 
   lines.push("🩺 GENERATOR HEALTH");
-  const frames = health.frameSendLagMs ? `; frame send lag p99 ${health.frameSendLagMs.p99.toFixed(1)} ms over ${health.frameSendLagMs.count} frames` : "";
-  lines.push(`  event-loop lag p99 ${ms(health.eventLoopLagMs, "p99")} ms, max ${ms(health.eventLoopLagMs, "max")} ms; speech send lag p99 ${health.speechSendLagMs ? health.speechSendLagMs.p99.toFixed(1) : "-"} ms${frames}; CPU ${health.cpuSeconds.toFixed(1)} s; peak RSS ${(health.peakRssBytes / 1048576).toFixed(0)} MiB`);
+  const frames = health.frameSendLagMs
+    ? `; frame send lag p99 ${
+      health.frameSendLagMs.p99.toFixed(1)
+    } ms over ${health.frameSendLagMs.count} frames`
+    : "";
+  lines.push(
+    `  event-loop lag p99 ${ms(health.eventLoopLagMs, "p99")} ms, max ${
+      ms(health.eventLoopLagMs, "max")
+    } ms; speech send lag p99 ${
+      health.speechSendLagMs ? health.speechSendLagMs.p99.toFixed(1) : "-"
+    } ms${frames}; CPU ${health.cpuSeconds.toFixed(1)} s; peak RSS ${
+      (health.peakRssBytes / 1048576).toFixed(0)
+    } MiB`,
+  );
   for (const worker of health.workers ?? []) {
-    const workerFrames = worker.frameSendLagMs ? `, frame send lag p99 ${worker.frameSendLagMs.p99.toFixed(1)} ms` : "";
-    lines.push(`  worker ${worker.worker} (${worker.callers} callers): event-loop lag p99 ${ms(worker.eventLoopLagMs, "p99")} ms, speech send lag p99 ${worker.speechSendLagMs ? worker.speechSendLagMs.p99.toFixed(1) : "-"} ms${workerFrames}${worker.valid ? "" : " ⛔"}`);
+    const workerFrames = worker.frameSendLagMs
+      ? `, frame send lag p99 ${worker.frameSendLagMs.p99.toFixed(1)} ms`
+      : "";
+    lines.push(
+      `  worker ${worker.worker} (${worker.callers} callers): event-loop lag p99 ${
+        ms(worker.eventLoopLagMs, "p99")
+      } ms, speech send lag p99 ${
+        worker.speechSendLagMs ? worker.speechSendLagMs.p99.toFixed(1) : "-"
+      } ms${workerFrames}${worker.valid ? "" : " ⛔"}`,
+    );
   }
-  lines.push(health.valid ? `  ✅ valid: the generator kept up (lag p99 within ${health.maxLagMs} ms)` : `  ⛔ NOT VALID: ${health.reasons.join("; ")}`);
+  lines.push(
+    health.valid
+      ? `  ✅ valid: the generator kept up (lag p99 within ${health.maxLagMs} ms)`
+      : `  ⛔ NOT VALID: ${health.reasons.join("; ")}`,
+  );
   lines.push("");
-  lines.push(`Run ${result.runId} on ${result.runtime.name} ${result.runtime.version}, protocol ${result.config.protocol}, seed ${result.config.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `Run ${result.runId} on ${result.runtime.name} ${result.runtime.version}, protocol ${result.config.protocol}, seed ${result.config.seed}, ${
+      (result.durationMs / 1000).toFixed(1)
+    } s`,
+  );
   lines.push("", formatVerdicts(result.verdicts));
   return lines.join("\n");
 }

@@ -23,7 +23,16 @@ export function summaryJson(result: RunResult): string {
 
 /** A shard's raw health samples as JSON (the frame-lag histogram's bins as plain arrays). */
 export function healthSamplesJson(samples: HealthSamples): string {
-  return `${JSON.stringify({ ...samples, frameLags: { ...samples.frameLags, fine: [...samples.frameLags.fine], coarse: [...samples.frameLags.coarse] } })}\n`;
+  return `${
+    JSON.stringify({
+      ...samples,
+      frameLags: {
+        ...samples.frameLags,
+        fine: [...samples.frameLags.fine],
+        coarse: [...samples.frameLags.coarse],
+      },
+    })
+  }\n`;
 }
 
 /** Bytes written by the pre-run check: room for a first summary.json and the start of turns.csv. */
@@ -64,13 +73,17 @@ function describeWriteError(error: unknown): string {
  */
 export async function checkExportDir(exportDir: string): Promise<void> {
   const fail = (error: unknown): never => {
-    throw new UsageError(`--export-dir ${exportDir}: cannot write the results there (${describeWriteError(error)})`);
+    throw new UsageError(
+      `--export-dir ${exportDir}: cannot write the results there (${describeWriteError(error)})`,
+    );
   };
   try {
     await mkdir(exportDir, { recursive: true });
   } catch (error) {
     // A recursive mkdir can report ENOENT for a parent it could not make: one level says why.
-    await mkdir(exportDir).catch((precise: unknown) => fail((precise as { code?: string }).code === "ENOENT" ? error : precise));
+    await mkdir(exportDir).catch((precise: unknown) =>
+      fail((precise as { code?: string }).code === "ENOENT" ? error : precise)
+    );
     fail(error);
   }
   try {
@@ -104,13 +117,18 @@ export async function checkExportDir(exportDir: string): Promise<void> {
  */
 export async function writeExports(result: RunResult, exportDir: string): Promise<ExportPaths> {
   await mkdir(exportDir, { recursive: true });
-  const staging = join(exportDir, `.${result.runId}.partial-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const staging = join(
+    exportDir,
+    `.${result.runId}.partial-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
   await mkdir(staging);
   try {
     await writeFile(join(staging, "summary.json"), summaryJson(result));
     await writeFile(join(staging, "turns.csv"), turnsToCsv(result.turns, result.extraColumns));
-    if (result.healthSamples) await writeFile(join(staging, "health-samples.json"), healthSamplesJson(result.healthSamples));
-    for (let suffix = 1; ; suffix++) {
+    if (result.healthSamples) {
+      await writeFile(join(staging, "health-samples.json"), healthSamplesJson(result.healthSamples));
+    }
+    for (let suffix = 1;; suffix++) {
       const dir = join(exportDir, suffix === 1 ? result.runId : `${result.runId}-${suffix}`);
       if (await exists(dir)) continue;
       try {
@@ -160,7 +178,9 @@ export async function saveExports(result: RunResult, exportDir: string): Promise
   for (const dir of [exportDir, join(tmpdir(), "voxbench-exports"), "voxbench-exports"]) {
     try {
       const paths = await writeExports(result, dir);
-      return firstError === undefined ? paths : { ...paths, fallbackReason: `${exportDir}: ${describeWriteError(firstError)}` };
+      return firstError === undefined
+        ? paths
+        : { ...paths, fallbackReason: `${exportDir}: ${describeWriteError(firstError)}` };
     } catch (error) {
       firstError ??= error;
     }

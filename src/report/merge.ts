@@ -2,7 +2,13 @@ import { basename, join } from "node:path";
 import { UsageError } from "../common/errors.ts";
 import { FileReadError, readTextFile } from "../common/read-file.ts";
 import { showControlCharacters } from "../common/printable.ts";
-import { judgeLoop, mergeSamples, type GeneratorHealth, type HealthSamples, type LoopHealth } from "../load/health.ts";
+import {
+  type GeneratorHealth,
+  type HealthSamples,
+  judgeLoop,
+  type LoopHealth,
+  mergeSamples,
+} from "../load/health.ts";
 import type { RunConfig } from "../load/options.ts";
 import type { RunResult, TurnCounts } from "../load/runner.ts";
 import type { LagHistogramData } from "../metrics/lag-histogram.ts";
@@ -14,7 +20,19 @@ import { parseThreshold } from "../metrics/verdicts.ts";
 import { readCsv } from "./read-csv.ts";
 
 /** turns.csv columns that hold text; every other column holds a number (or is empty). */
-const TEXT_COLUMNS: ReadonlySet<string> = new Set(["run_id", "scenario", "audio_file", "started_at", "outcome", "error", "second_audio_file", "session_id", "reply_end", "protocol", "response_status"]);
+const TEXT_COLUMNS: ReadonlySet<string> = new Set([
+  "run_id",
+  "scenario",
+  "audio_file",
+  "started_at",
+  "outcome",
+  "error",
+  "second_audio_file",
+  "session_id",
+  "reply_end",
+  "protocol",
+  "response_status",
+]);
 
 /** A text cell as it was before turns.csv made it safe for spreadsheets (a leading ' before =, +, -, @). */
 function unsafeText(cell: string): string {
@@ -37,7 +55,9 @@ async function readText(path: string, maxBytes: number): Promise<string> {
   try {
     return await readTextFile(path, { maxBytes });
   } catch (error) {
-    if (error instanceof FileReadError) throw new UsageError(`${showControlCharacters(path)}: ${error.reason}`);
+    if (error instanceof FileReadError) {
+      throw new UsageError(`${showControlCharacters(path)}: ${error.reason}`);
+    }
     throw error;
   }
 }
@@ -46,15 +66,33 @@ async function readText(path: string, maxBytes: number): Promise<string> {
 export function turnsFromCsv(text: string, where: string): { turns: TurnRecord[]; extraColumns: string[] } {
   const { rows } = readCsv(text);
   const header = rows[0] ?? [];
-  for (const column of TURN_COLUMNS.slice(0, 8)) if (!header.includes(column)) throw new UsageError(`${where}: not a voxbench turns.csv (no ${column} column)`);
+  for (const column of TURN_COLUMNS.slice(0, 8)) {
+    if (!header.includes(column)) {
+      throw new UsageError(`${where}: not a voxbench turns.csv (no ${column} column)`);
+    }
+  }
   const known = new Set<string>(TURN_COLUMNS);
   const extraColumns = header.filter((column) => !known.has(column));
   const turns = rows.slice(1).map((row, line) => {
-    if (row.length !== header.length) throw new UsageError(`${where}: row ${line + 2} has ${row.length} cells, the header ${header.length}: the file is cut or damaged`);
-    const record = { extra: {} } as Record<string, unknown> & { extra: Record<string, number | string | null> };
+    if (row.length !== header.length) {
+      throw new UsageError(
+        `${where}: row ${
+          line + 2
+        } has ${row.length} cells, the header ${header.length}: the file is cut or damaged`,
+      );
+    }
+    const record = { extra: {} } as Record<string, unknown> & {
+      extra: Record<string, number | string | null>;
+    };
     header.forEach((column, index) => {
       const cell = row[index]!;
-      const value = cell === "" ? null : TEXT_COLUMNS.has(column) ? unsafeText(cell) : Number.isFinite(Number(cell)) ? Number(cell) : unsafeText(cell);
+      const value = cell === ""
+        ? null
+        : TEXT_COLUMNS.has(column)
+        ? unsafeText(cell)
+        : Number.isFinite(Number(cell))
+        ? Number(cell)
+        : unsafeText(cell);
       if (known.has(column)) record[column] = value;
       else record.extra[column] = value;
     });
@@ -73,13 +111,27 @@ async function readShard(folder: string): Promise<ShardFiles> {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${showControlCharacters(summaryPath)}: not valid JSON`);
   }
-  if (summary.schemaVersion !== 1 || typeof summary.config !== "object") throw new UsageError(`${showControlCharacters(summaryPath)}: not a voxbench summary`);
+  if (summary.schemaVersion !== 1 || typeof summary.config !== "object") {
+    throw new UsageError(`${showControlCharacters(summaryPath)}: not a voxbench summary`);
+  }
   const csvPath = join(folder, "turns.csv");
-  const { turns, extraColumns } = turnsFromCsv(await readText(csvPath, MAX_TURNS_CSV_BYTES), showControlCharacters(csvPath));
+  const { turns, extraColumns } = turnsFromCsv(
+    await readText(csvPath, MAX_TURNS_CSV_BYTES),
+    showControlCharacters(csvPath),
+  );
   let samples: HealthSamples | undefined;
   try {
-    const raw = JSON.parse(await readTextFile(join(folder, "health-samples.json"), { maxBytes: MAX_SUMMARY_BYTES })) as HealthSamples & { frameLags: LagHistogramData & { fine: number[]; coarse: number[] } };
-    samples = { ...raw, frameLags: { ...raw.frameLags, fine: Uint32Array.from(raw.frameLags.fine), coarse: Uint32Array.from(raw.frameLags.coarse) } };
+    const raw = JSON.parse(
+      await readTextFile(join(folder, "health-samples.json"), { maxBytes: MAX_SUMMARY_BYTES }),
+    ) as HealthSamples & { frameLags: LagHistogramData & { fine: number[]; coarse: number[] } };
+    samples = {
+      ...raw,
+      frameLags: {
+        ...raw.frameLags,
+        fine: Uint32Array.from(raw.frameLags.fine),
+        coarse: Uint32Array.from(raw.frameLags.coarse),
+      },
+    };
   } catch {
     samples = undefined;
   }
@@ -88,13 +140,18 @@ async function readShard(folder: string): Promise<ShardFiles> {
 
 /** A config as it must be equal across the shards of one test (the shard's own index left out). */
 function testIdentity(config: RunConfig): string {
-  return JSON.stringify({ ...config, shard: config.shard ? { count: config.shard.count, testRunId: config.shard.testRunId } : null });
+  return JSON.stringify({
+    ...config,
+    shard: config.shard ? { count: config.shard.count, testRunId: config.shard.testRunId } : null,
+  });
 }
 
 /** What is different between two configs, for the refusal's message. */
 function differences(a: RunConfig, b: RunConfig): string {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunConfig)[];
-  return keys.filter((key) => key !== "shard" && JSON.stringify(a[key]) !== JSON.stringify(b[key])).join(", ") || "shard";
+  return keys.filter((key) => key !== "shard" && JSON.stringify(a[key]) !== JSON.stringify(b[key])).join(
+    ", ",
+  ) || "shard";
 }
 
 /** What merging found, besides the merged run. */
@@ -127,10 +184,18 @@ export async function mergeShards(folders: readonly string[], runId?: string): P
     const config = shard.summary.config;
     if (!config.shard) throw new UsageError(`${name} is not a shard (it was not run with --shard)`);
     if (shard.summary.tool.version !== first.summary.tool.version) {
-      throw new UsageError(`${name} was made by voxbench ${shard.summary.tool.version}, ${basename(first.folder)} by ${first.summary.tool.version}: merge shards of one version`);
+      throw new UsageError(
+        `${name} was made by voxbench ${shard.summary.tool.version}, ${
+          basename(first.folder)
+        } by ${first.summary.tool.version}: merge shards of one version`,
+      );
     }
     if (testIdentity(config) !== testIdentity(first.summary.config)) {
-      throw new UsageError(`${name} is a shard of another test than ${showControlCharacters(basename(first.folder))} (different: ${differences(config, first.summary.config)})`);
+      throw new UsageError(
+        `${name} is a shard of another test than ${
+          showControlCharacters(basename(first.folder))
+        } (different: ${differences(config, first.summary.config)})`,
+      );
     }
   }
   const count = first.summary.config.shard!.count;
@@ -140,7 +205,9 @@ export async function mergeShards(folders: readonly string[], runId?: string): P
   const warnings = Array.from({ length: count }, (_, index) => index)
     .filter((index) => !indices.includes(index))
     .map((index) => `shard ${index} of ${count} is missing: the merged run is not the whole test`);
-  const turns = shards.flatMap((shard) => shard.turns).sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
+  const turns = shards.flatMap((shard) => shard.turns).sort((a, b) =>
+    a.client_id - b.client_id || a.turn_index - b.turn_index
+  );
   const config: RunConfig = { ...first.summary.config, shard: null };
   const summary = summarizeRun(turns);
   const scenarioNames = Object.keys(config.timeoutsS);
@@ -148,9 +215,24 @@ export async function mergeShards(folders: readonly string[], runId?: string): P
   const allSamples = shards.every((shard) => shard.samples !== undefined);
   const merged: LoopHealth = allSamples
     ? judgeLoop(mergeSamples(shards.map((shard) => shard.samples!)), config.maxLagMs)
-    : { valid: shards.every((shard) => shard.summary.health.valid), reasons: shards.flatMap((shard) => shard.summary.health.reasons), eventLoopLagMs: null, speechSendLagMs: null, sendOverheadMs: null, frameSendLagMs: null };
+    : {
+      valid: shards.every((shard) => shard.summary.health.valid),
+      reasons: shards.flatMap((shard) => shard.summary.health.reasons),
+      eventLoopLagMs: null,
+      speechSendLagMs: null,
+      sendOverheadMs: null,
+      frameSendLagMs: null,
+    };
   const late = turns.filter((turn) => turn.outcome === ("generator_lag" satisfies Outcome)).length;
-  const reasons = [...merged.reasons, ...shards.flatMap((shard) => shard.summary.health.reasons.filter((reason) => reason.startsWith("internal error"))), ...(late > 0 ? [`${late} turn(s) failed for voxbench's own lateness (generator_lag), not the bot's`] : [])];
+  const reasons = [
+    ...merged.reasons,
+    ...shards.flatMap((shard) =>
+      shard.summary.health.reasons.filter((reason) => reason.startsWith("internal error"))
+    ),
+    ...(late > 0
+      ? [`${late} turn(s) failed for voxbench's own lateness (generator_lag), not the bot's`]
+      : []),
+  ];
   const health: GeneratorHealth & { shards: LoopHealth[] } = {
     ...merged,
     valid: reasons.length === 0 && shards.every((shard) => shard.summary.health.valid),

@@ -33,7 +33,11 @@ export function createProgress(options: { quiet?: boolean } = {}): ProgressRepor
   const ttfts: number[] = [];
   const describe = (progress: RunProgress): string => {
     const sorted = [...ttfts].sort((a, b) => a - b);
-    const rolling = sorted.length === 0 ? "" : `, TTFT p50 ${percentileOfSorted(sorted, 50).toFixed(0)} ms p95 ${percentileOfSorted(sorted, 95).toFixed(0)} ms (last ${sorted.length})`;
+    const rolling = sorted.length === 0
+      ? ""
+      : `, TTFT p50 ${percentileOfSorted(sorted, 50).toFixed(0)} ms p95 ${
+        percentileOfSorted(sorted, 95).toFixed(0)
+      } ms (last ${sorted.length})`;
     return `${progress.done}/${progress.total} turns, ${progress.failed} failed${rolling}`;
   };
   const remember = (record: TurnRecord): void => {

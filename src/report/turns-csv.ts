@@ -19,7 +19,10 @@ export function spreadsheetSafe(value: string | number | null): string {
   if (value === null) return "";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
   // Control characters (terminal escapes from a hostile server) are written as visible \uXXXX.
-  const visible = value.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const visible = value.replace(
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return FORMULA_START.test(visible) ? `'${visible}` : visible;
 }
 

@@ -29,9 +29,14 @@ export function formatVerdicts(verdicts: readonly Verdict[]): string {
     `${ICON[verdict.status]}${verdict.note ? ` (${verdict.note})` : ""}`,
   ]);
   const header = ["source", "check", "measured", "limit", "verdict"];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]): string => `  ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ")}`.trimEnd();
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length))
+  );
+  const line = (cells: readonly string[]): string =>
+    `  ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ")}`.trimEnd();
   const failed = verdicts.filter((verdict) => verdict.status === "fail").length;
-  const summary = failed === 0 ? "  All checks passed." : `  ${failed} check${failed === 1 ? "" : "s"} failed: exit code 1.`;
+  const summary = failed === 0
+    ? "  All checks passed."
+    : `  ${failed} check${failed === 1 ? "" : "s"} failed: exit code 1.`;
   return ["🎯 VERDICTS", line(header), ...rows.map(line), summary].join("\n");
 }

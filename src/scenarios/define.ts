@@ -45,8 +45,12 @@ export function defineScenario(scenario: Scenario): Scenario {
     throw new TypeError(`scenario names are lower_snake_case, got "${scenario.name}"`);
   }
   for (const column of scenario.columns ?? []) {
-    if (!/^[a-z][a-z0-9_]*$/.test(column)) throw new TypeError(`scenario ${scenario.name}: column names are lower_snake_case, got "${column}"`);
+    if (!/^[a-z][a-z0-9_]*$/.test(column)) {
+      throw new TypeError(`scenario ${scenario.name}: column names are lower_snake_case, got "${column}"`);
+    }
   }
-  if (!(scenario.timeoutS > 0)) throw new TypeError(`scenario ${scenario.name}: timeoutS must be above 0, got ${scenario.timeoutS}`);
+  if (!(scenario.timeoutS > 0)) {
+    throw new TypeError(`scenario ${scenario.name}: timeoutS must be above 0, got ${scenario.timeoutS}`);
+  }
   return scenario;
 }

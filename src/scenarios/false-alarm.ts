@@ -33,15 +33,28 @@ export const falseAlarm: Scenario = defineScenario({
     await interruptWhileTalking(turn, query, first);
     const noiseCursor = turn.session.cursor;
     const noise = await turn.speak(turn.pick("noise"));
-    const { replyEnd, pauses } = turn.streaming ? { replyEnd: await carriesOn(turn, first, noiseCursor, noise), pauses: [] } : await resumes(turn, query, first, noise);
+    const { replyEnd, pauses } = turn.streaming
+      ? { replyEnd: await carriesOn(turn, first, noiseCursor, noise), pauses: [] }
+      : await resumes(turn, query, first, noise);
     const analysis = turn.analyzeReply(query.cursor, replyEnd.lastAudio.cursor + 1, pauses);
     turn.record.total_ms = roundMs(replyEnd.lastAudio.atMs - query.speechEndMs);
-    if (analysis.heardAtMs !== undefined) turn.record.heard_ms = roundMs(analysis.heardAtMs - query.speechEndMs);
+    if (analysis.heardAtMs !== undefined) {
+      turn.record.heard_ms = roundMs(analysis.heardAtMs - query.speechEndMs);
+    }
     turn.recordReplyAudio(analysis, replyEnd);
     if (turn.streaming) {
       // A reply to the noise comes after the original one: any audio within the quiet window is one.
-      const spurious = await turn.waitFor((event) => event.kind === "audio", replyEnd.cursor, replyEnd.lastAudio.atMs + 2 * turn.settings.idleMs);
-      if (spurious) turn.fail("spurious_reply", "the bot answered the noise as a new question (new audio after its reply ended)");
+      const spurious = await turn.waitFor(
+        (event) => event.kind === "audio",
+        replyEnd.cursor,
+        replyEnd.lastAudio.atMs + 2 * turn.settings.idleMs,
+      );
+      if (spurious) {
+        turn.fail(
+          "spurious_reply",
+          "the bot answered the noise as a new question (new audio after its reply ended)",
+        );
+      }
     } else if (turn.session.eventsSince(noise.cursor).some((event) => event.kind === "reset")) {
       // A bot that answered the noise anyway, after resuming, also produced a spurious reply.
       turn.fail("spurious_reply", "the bot answered the noise as a new question (playback_reset)");
@@ -53,33 +66,62 @@ export const falseAlarm: Scenario = defineScenario({
  * Local VAD: the bot should pause for speech_start and resume once the noise proves to be noise.
  * Returns the original reply's end and the pause the caller's player made.
  */
-async function resumes(turn: TurnContext, query: Utterance, first: EventMark, noise: Utterance): Promise<{ replyEnd: ReplyEnd; pauses: PlaybackPause[] }> {
+async function resumes(
+  turn: TurnContext,
+  query: Utterance,
+  first: EventMark,
+  noise: Utterance,
+): Promise<{ replyEnd: ReplyEnd; pauses: PlaybackPause[] }> {
   const stop = turn.session.eventsSince(query.cursor).find((event) => event.kind === "stop");
   const deadlineMs = noise.speechEndMs + turn.settings.timeoutMs;
   const found = await turn.waitFor(
-    (event) => event.kind === "resume" || event.kind === "reset" || event.kind === "audio" || event.kind === "done" || event.kind === "server_error",
+    (event) =>
+      event.kind === "resume" || event.kind === "reset" || event.kind === "audio" || event.kind === "done" ||
+      event.kind === "server_error",
     noise.cursor,
     deadlineMs,
   );
   if (!found) {
-    if (stop) turn.fail("no_resume", `the bot stopped for the noise and did not resume within ${turn.settings.timeoutMs / 1000} s`);
-    turn.fail("timeout_reply_end", `the reply did not continue or end within ${turn.settings.timeoutMs / 1000} s of the noise`);
+    if (stop) {
+      turn.fail(
+        "no_resume",
+        `the bot stopped for the noise and did not resume within ${turn.settings.timeoutMs / 1000} s`,
+      );
+    }
+    turn.fail(
+      "timeout_reply_end",
+      `the reply did not continue or end within ${turn.settings.timeoutMs / 1000} s of the noise`,
+    );
   }
   const kind = found.event.kind;
   if (kind === "server_error") turn.fail("server_error", `server error: ${found.event.message}`);
-  if (kind === "reset") turn.fail("spurious_reply", "the bot answered the noise as a new question (playback_reset)");
+  if (kind === "reset") {
+    turn.fail("spurious_reply", "the bot answered the noise as a new question (playback_reset)");
+  }
   const resumedAtMs = kind === "resume" || (kind === "audio" && stop) ? found.atMs : undefined;
   if (resumedAtMs !== undefined) turn.record.resume_ms = roundMs(resumedAtMs - noise.speechEndMs);
   // The original reply continues; it ends with the end event or an idle gap, as any reply.
   const pauses = stop && resumedAtMs !== undefined ? [{ fromMs: stop.atMs, toMs: resumedAtMs }] : [];
   const lastBefore = lastAudioBefore(turn, query.cursor, found.cursor + (kind === "audio" ? 1 : 0)) ?? first;
-  if (kind === "done") return { replyEnd: { lastAudio: lastBefore, reason: "done_event", cursor: found.cursor + 1 }, pauses };
-  const replyEnd = await turn.waitForReplyEnd(noise, kind === "audio" ? { atMs: found.atMs, cursor: found.cursor } : { atMs: lastBefore.atMs, cursor: found.cursor });
+  if (kind === "done") {
+    return { replyEnd: { lastAudio: lastBefore, reason: "done_event", cursor: found.cursor + 1 }, pauses };
+  }
+  const replyEnd = await turn.waitForReplyEnd(
+    noise,
+    kind === "audio"
+      ? { atMs: found.atMs, cursor: found.cursor }
+      : { atMs: lastBefore.atMs, cursor: found.cursor },
+  );
   return { replyEnd, pauses };
 }
 
 /** The bot's VAD heard the noise on the stream: the reply should simply carry on to its end. */
-async function carriesOn(turn: TurnContext, first: EventMark, noiseCursor: number, noise: Utterance): Promise<ReplyEnd> {
+async function carriesOn(
+  turn: TurnContext,
+  first: EventMark,
+  noiseCursor: number,
+  noise: Utterance,
+): Promise<ReplyEnd> {
   const lastBefore = lastAudioBefore(turn, first.cursor, noiseCursor) ?? first;
   const followed = await turn.followAudio({
     fromCursor: noiseCursor,
@@ -87,15 +129,27 @@ async function carriesOn(turn: TurnContext, first: EventMark, noiseCursor: numbe
     quietSinceMs: lastBefore.atMs,
     idleMs: turn.session.sawDoneEvent && turn.settings.replyEnd !== "idle" ? undefined : turn.settings.idleMs,
     deadlineMs: noise.speechEndMs + turn.settings.timeoutMs,
-    until: (event) => event.kind === "stop" || event.kind === "reset" || event.kind === "done" || event.kind === "server_error",
+    until: (event) =>
+      event.kind === "stop" || event.kind === "reset" || event.kind === "done" ||
+      event.kind === "server_error",
   });
   const lastAudio = followed.lastAudio ?? lastBefore;
-  if (followed.end === "deadline") turn.fail("timeout_reply_end", `the reply did not end within ${turn.settings.timeoutMs / 1000} s of the noise`);
+  if (followed.end === "deadline") {
+    turn.fail(
+      "timeout_reply_end",
+      `the reply did not end within ${turn.settings.timeoutMs / 1000} s of the noise`,
+    );
+  }
   if (followed.end === "idle") return { lastAudio, reason: "idle_gap", cursor: followed.cursor };
   const event = followed.event;
   if (event.kind === "server_error") turn.fail("server_error", `server error: ${event.message}`);
   if (event.kind === "stop" || event.kind === "reset") {
-    turn.fail("false_stop", `the bot stopped talking for a noise (${event.kind === "stop" && event.message ? event.message : event.kind}) ${Math.max(0, event.atMs - noise.speechStartMs).toFixed(0)} ms after it began`);
+    turn.fail(
+      "false_stop",
+      `the bot stopped talking for a noise (${
+        event.kind === "stop" && event.message ? event.message : event.kind
+      }) ${Math.max(0, event.atMs - noise.speechStartMs).toFixed(0)} ms after it began`,
+    );
   }
   return { lastAudio, reason: "done_event", cursor: followed.mark.cursor + 1 };
 }

@@ -10,7 +10,12 @@ export interface EventMark {
 /** How following a bot's audio ended. */
 export type AudioFollowed =
   /** An event `until` accepted arrived (the reply's end event, a stop...). */
-  | { readonly end: "event"; readonly event: SessionEvent; readonly mark: EventMark; readonly lastAudio: EventMark | undefined }
+  | {
+    readonly end: "event";
+    readonly event: SessionEvent;
+    readonly mark: EventMark;
+    readonly lastAudio: EventMark | undefined;
+  }
   /** No audio came for the idle gap: the audio ended with `lastAudio` (undefined when none came at all). */
   | { readonly end: "idle"; readonly lastAudio: EventMark | undefined; readonly cursor: number }
   /** The deadline passed with audio still coming (or, without an idle gap, before `until` matched). */
@@ -47,8 +52,14 @@ export async function followAudio(session: Session, options: FollowOptions): Pro
   let lastAudio = options.lastAudio;
   let cursor = options.fromCursor;
   for (;;) {
-    const idleDeadlineMs = options.idleMs === undefined ? Infinity : (lastAudio?.atMs ?? options.quietSinceMs) + options.idleMs;
-    const found = await session.waitFor((event) => event.kind === "audio" || options.until(event), cursor, Math.min(idleDeadlineMs, options.deadlineMs));
+    const idleDeadlineMs = options.idleMs === undefined
+      ? Infinity
+      : (lastAudio?.atMs ?? options.quietSinceMs) + options.idleMs;
+    const found = await session.waitFor(
+      (event) => event.kind === "audio" || options.until(event),
+      cursor,
+      Math.min(idleDeadlineMs, options.deadlineMs),
+    );
     if (!found) {
       if (idleDeadlineMs <= options.deadlineMs) return { end: "idle", lastAudio, cursor };
       return { end: "deadline", lastAudio };

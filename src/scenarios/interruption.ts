@@ -50,7 +50,11 @@ export const interruption: Scenario = defineScenario({
 });
 
 /** Sleeps to the interruption point, then checks the bot is really talking (or fails not_talking). */
-export async function interruptWhileTalking(turn: TurnContext, query: Utterance, first: EventMark): Promise<void> {
+export async function interruptWhileTalking(
+  turn: TurnContext,
+  query: Utterance,
+  first: EventMark,
+): Promise<void> {
   const interruptAtMs = first.atMs + turn.random.between(INTERRUPT_AFTER_MS.min, INTERRUPT_AFTER_MS.max);
   await turn.sleepUntil(interruptAtMs);
   const nowMs = turn.now();
@@ -58,8 +62,20 @@ export async function interruptWhileTalking(turn: TurnContext, query: Utterance,
   if (!talking) {
     const endedMs = analysis.playbackEndMs ?? analysis.lastAudioMs ?? first.atMs;
     // Still talking at the interruption point, silent only by the time voxbench woke: voxbench was late.
-    if (endedMs > interruptAtMs) turn.fail("generator_lag", `voxbench woke ${(nowMs - interruptAtMs).toFixed(0)} ms late for the interruption point, after the bot had stopped talking`);
-    turn.fail("not_talking", `the bot had stopped talking ${Math.max(0, interruptAtMs - endedMs).toFixed(0)} ms before the interruption point`);
+    if (endedMs > interruptAtMs) {
+      turn.fail(
+        "generator_lag",
+        `voxbench woke ${
+          (nowMs - interruptAtMs).toFixed(0)
+        } ms late for the interruption point, after the bot had stopped talking`,
+      );
+    }
+    turn.fail(
+      "not_talking",
+      `the bot had stopped talking ${
+        Math.max(0, interruptAtMs - endedMs).toFixed(0)
+      } ms before the interruption point`,
+    );
   }
 }
 
@@ -84,23 +100,41 @@ async function findStop(turn: TurnContext, fromCursor: number, speechStartMs: nu
     until: (event) => event.kind === "stop" || event.kind === "done" || event.kind === "reset",
   });
   const last = followed.lastAudio;
-  if (followed.end === "deadline") turn.fail("no_stop", `the bot kept sending audio for ${turn.settings.timeoutMs / 1000} s after the interruption`);
-  if (followed.end === "idle") return last ? { atMs: last.atMs, cursor: last.cursor + 1, byEvent: false } : { atMs: speechStartMs, cursor: followed.cursor, byEvent: false };
+  if (followed.end === "deadline") {
+    turn.fail(
+      "no_stop",
+      `the bot kept sending audio for ${turn.settings.timeoutMs / 1000} s after the interruption`,
+    );
+  }
+  if (followed.end === "idle") {
+    return last
+      ? { atMs: last.atMs, cursor: last.cursor + 1, byEvent: false }
+      : { atMs: speechStartMs, cursor: followed.cursor, byEvent: false };
+  }
   const kind = followed.event.kind;
   if (kind === "stop") return { atMs: followed.mark.atMs, cursor: followed.mark.cursor + 1, byEvent: true };
   if (kind === "done") turn.fail("no_stop", "the bot played its reply to the end despite the interruption");
-  return last ? { atMs: last.atMs, cursor: followed.mark.cursor, byEvent: false } : { atMs: followed.mark.atMs, cursor: followed.mark.cursor, byEvent: false };
+  return last
+    ? { atMs: last.atMs, cursor: followed.mark.cursor, byEvent: false }
+    : { atMs: followed.mark.atMs, cursor: followed.mark.cursor, byEvent: false };
 }
 
 /**
  * The new reply's first chunk. Audio after the stop belongs to the old reply (stale) until a
  * playback_reset, or until the audio has paused for an idle gap after the new question.
  */
-async function findNewReply(turn: TurnContext, newQuestion: Utterance, interruptCursor: number, stop: StopPoint): Promise<EventMark> {
+async function findNewReply(
+  turn: TurnContext,
+  newQuestion: Utterance,
+  interruptCursor: number,
+  stop: StopPoint,
+): Promise<EventMark> {
   const isAudio = (event: SessionEvent): boolean => event.kind === "audio";
   const deadlineMs = newQuestion.speechEndMs + turn.settings.timeoutMs;
   let stale = 0;
-  let resetSeen = turn.session.eventsSince(interruptCursor, newQuestion.cursor).some((event) => event.kind === "reset");
+  let resetSeen = turn.session.eventsSince(interruptCursor, newQuestion.cursor).some((event) =>
+    event.kind === "reset"
+  );
   // Old audio that arrived after the stop and before the new question ended.
   let previousAudioMs: number | undefined;
   for (const event of turn.session.eventsSince(stop.cursor, newQuestion.cursor)) {
@@ -111,13 +145,22 @@ async function findNewReply(turn: TurnContext, newQuestion: Utterance, interrupt
   }
   let cursor = newQuestion.cursor;
   for (;;) {
-    const found = await turn.waitFor((event) => isAudio(event) || event.kind === "reset" || event.kind === "server_error", cursor, deadlineMs);
+    const found = await turn.waitFor(
+      (event) => isAudio(event) || event.kind === "reset" || event.kind === "server_error",
+      cursor,
+      deadlineMs,
+    );
     if (!found) {
       turn.record.stale_chunks = stale;
-      turn.fail("timeout_first_audio", `no reply to the interrupting question within ${turn.settings.timeoutMs / 1000} s`);
+      turn.fail(
+        "timeout_first_audio",
+        `no reply to the interrupting question within ${turn.settings.timeoutMs / 1000} s`,
+      );
     }
     cursor = found.cursor + 1;
-    if (found.event.kind === "server_error") turn.fail("server_error", `server error: ${found.event.message}`);
+    if (found.event.kind === "server_error") {
+      turn.fail("server_error", `server error: ${found.event.message}`);
+    }
     if (found.event.kind === "reset") {
       resetSeen = true;
       continue;
@@ -125,7 +168,9 @@ async function findNewReply(turn: TurnContext, newQuestion: Utterance, interrupt
     const afterGap = previousAudioMs === undefined || found.atMs - previousAudioMs >= turn.settings.idleMs;
     if (resetSeen || afterGap || !stop.byEvent) {
       turn.record.stale_chunks = stale;
-      if (stale > 0) turn.noteFailure("stale_audio", `${stale} chunk(s) of the interrupted reply arrived after the stop`);
+      if (stale > 0) {
+        turn.noteFailure("stale_audio", `${stale} chunk(s) of the interrupted reply arrived after the stop`);
+      }
       return { atMs: found.atMs, cursor: found.cursor };
     }
     stale++;

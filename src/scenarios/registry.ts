@@ -40,7 +40,12 @@ export const TIMEOUT_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** The old script's default mix. */
-export const DEFAULT_MIX: Readonly<Record<string, number>> = { simple_query: 0.6, tool_call: 0.2, interruption: 0.1, false_alarm: 0.1 };
+export const DEFAULT_MIX: Readonly<Record<string, number>> = {
+  simple_query: 0.6,
+  tool_call: 0.2,
+  interruption: 0.1,
+  false_alarm: 0.1,
+};
 
 /**
  * The mix a run draws from: every scenario with its weight (a map keyed by scenario name), the
@@ -54,7 +59,10 @@ export const DEFAULT_MIX: Readonly<Record<string, number>> = { simple_query: 0.6
  * console.log(mix.map((entry) => entry.scenario.name)); // ["simple_query", "tool_call", "interruption", "false_alarm"]
  * ```
  */
-export function scenarioMix(weights: Readonly<Record<string, number>>, custom: readonly Scenario[] = []): WeightedScenario[] {
+export function scenarioMix(
+  weights: Readonly<Record<string, number>>,
+  custom: readonly Scenario[] = [],
+): WeightedScenario[] {
   const scenarios = [...BUILT_IN_SCENARIOS, ...custom];
   const names = new Set<string>();
   for (const scenario of scenarios) {
@@ -62,12 +70,20 @@ export function scenarioMix(weights: Readonly<Record<string, number>>, custom: r
     names.add(scenario.name);
   }
   for (const [name, weight] of Object.entries(weights)) {
-    if (!names.has(name)) throw new UsageError(`a weight is given for "${name}", which is not a scenario (known: ${[...names].join(", ")})`);
-    if (!(weight >= 0) || !Number.isFinite(weight)) throw new UsageError(`the weight of ${name} must be a number of at least 0 (got ${weight})`);
+    if (!names.has(name)) {
+      throw new UsageError(
+        `a weight is given for "${name}", which is not a scenario (known: ${[...names].join(", ")})`,
+      );
+    }
+    if (!(weight >= 0) || !Number.isFinite(weight)) {
+      throw new UsageError(`the weight of ${name} must be a number of at least 0 (got ${weight})`);
+    }
   }
   const mix = scenarios.map((scenario) => ({ scenario, weight: weights[scenario.name] ?? 0 }));
   if (mix.reduce((sum, entry) => sum + entry.weight, 0) <= 0) {
-    throw new UsageError("the scenario weights add up to 0: give at least one of --simple, --tools, --interruptions, --false-alarms (or a custom scenario) a weight above 0");
+    throw new UsageError(
+      "the scenario weights add up to 0: give at least one of --simple, --tools, --interruptions, --false-alarms (or a custom scenario) a weight above 0",
+    );
   }
   return mix.filter((entry) => entry.weight > 0);
 }

@@ -70,7 +70,9 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
   } catch (thrown) {
     const error = asTurnFailure(thrown);
     // A close or a wait that ran out after a protocol or server error was caused by it: the earlier error decides.
-    const cause = error instanceof TurnFailure && CONSEQUENCES.has(error.outcome) ? earliestLoggedError(turn) : undefined;
+    const cause = error instanceof TurnFailure && CONSEQUENCES.has(error.outcome)
+      ? earliestLoggedError(turn)
+      : undefined;
     if (cause) {
       turn.noteFailure(cause.outcome, cause.message);
     } else if (error instanceof TurnFailure) {
@@ -93,12 +95,20 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
 }
 
 /** Outcomes that an earlier protocol or server error explains better than they do themselves. */
-const CONSEQUENCES: ReadonlySet<string> = new Set(["closed_by_server", "timeout_first_audio", "timeout_reply_end"]);
+const CONSEQUENCES: ReadonlySet<string> = new Set([
+  "closed_by_server",
+  "timeout_first_audio",
+  "timeout_reply_end",
+]);
 
-function earliestLoggedError(turn: TurnContext): { outcome: "protocol_error" | "server_error"; message: string } | undefined {
+function earliestLoggedError(
+  turn: TurnContext,
+): { outcome: "protocol_error" | "server_error"; message: string } | undefined {
   for (const event of turn.session.eventsSince(turn.startCursor)) {
     if (event.kind === "protocol_error") return { outcome: "protocol_error", message: event.message };
-    if (event.kind === "server_error") return { outcome: "server_error", message: `server error: ${event.message}` };
+    if (event.kind === "server_error") {
+      return { outcome: "server_error", message: `server error: ${event.message}` };
+    }
   }
   return undefined;
 }
@@ -113,14 +123,21 @@ function addLoggedFacts(turn: TurnContext): void {
     switch (event.kind) {
       case "vad":
         // The bot's end-of-speech decision for the first utterance: the first "end" after its end of speech left.
-        if (event.edge === "end" && first && record.endpoint_ms === null && turn.startCursor + offset >= first.cursor && event.atMs >= first.speechEndMs) {
+        if (
+          event.edge === "end" && first && record.endpoint_ms === null &&
+          turn.startCursor + offset >= first.cursor && event.atMs >= first.speechEndMs
+        ) {
           record.endpoint_ms = roundMs(event.atMs - first.speechEndMs);
         }
         break;
       case "response_status":
         statuses.push(event.status);
-        if (event.inputTokens !== undefined) record.input_tokens = (record.input_tokens ?? 0) + event.inputTokens;
-        if (event.outputTokens !== undefined) record.output_tokens = (record.output_tokens ?? 0) + event.outputTokens;
+        if (event.inputTokens !== undefined) {
+          record.input_tokens = (record.input_tokens ?? 0) + event.inputTokens;
+        }
+        if (event.outputTokens !== undefined) {
+          record.output_tokens = (record.output_tokens ?? 0) + event.outputTokens;
+        }
         break;
       case "protocol_error":
         turn.noteFailure("protocol_error", event.message);
@@ -145,7 +162,9 @@ function addLoggedFacts(turn: TurnContext): void {
         break;
       case "tool_result": {
         const calledAtMs = toolCalls.get(event.callId);
-        if (calledAtMs !== undefined && record.tool_ms === null) record.tool_ms = roundMs(event.atMs - calledAtMs);
+        if (calledAtMs !== undefined && record.tool_ms === null) {
+          record.tool_ms = roundMs(event.atMs - calledAtMs);
+        }
         break;
       }
       case "closed":

@@ -1,17 +1,17 @@
 import type { AudioAsset, AudioRole } from "../audio/asset.ts";
 import type { AudioLibrary } from "../audio/library.ts";
 import { sleepUntil } from "../audio/pacer.ts";
-import { monotonicNowMs, type MonotonicClock } from "../common/clock.ts";
+import { type MonotonicClock, monotonicNowMs } from "../common/clock.ts";
 import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import type { Random } from "../common/random.ts";
-import { TurnFailure, type FailureOutcome } from "../metrics/outcomes.ts";
+import { type FailureOutcome, TurnFailure } from "../metrics/outcomes.ts";
 import { roundMs, type TurnRecord } from "../metrics/turn-record.ts";
 import type { SessionEvent, WireFrame } from "../protocols/adapter.ts";
 import type { PlaybackPause } from "../session/playback.ts";
 import { analyzeReplyAudio, type ReplyAnalysis } from "../session/reply-analysis.ts";
-import { SessionError, type SendMarks, type Session } from "../session/session.ts";
+import { type SendMarks, type Session, SessionError } from "../session/session.ts";
 import type { Speaking, SpokenUtterance } from "../session/voice.ts";
-import { followAudio, type EventMark } from "./follow-audio.ts";
+import { type EventMark, followAudio } from "./follow-audio.ts";
 
 export type { EventMark } from "./follow-audio.ts";
 export type { ReplyAnalysis } from "../session/reply-analysis.ts";
@@ -85,7 +85,9 @@ const FAILURE_BY_REASON: Readonly<Record<SessionError["reason"], FailureOutcome>
 
 /** A session's failure as the turn's outcome; any other error as it is. */
 export function asTurnFailure(error: unknown): unknown {
-  return error instanceof SessionError ? new TurnFailure(FAILURE_BY_REASON[error.reason], error.message) : error;
+  return error instanceof SessionError
+    ? new TurnFailure(FAILURE_BY_REASON[error.reason], error.message)
+    : error;
 }
 
 /**
@@ -150,7 +152,9 @@ export class TurnContext {
   }
 
   private throwIfCancelled(): void {
-    if (this.signal?.aborted) throw new TurnFailure("cancelled", "the run was interrupted before this turn finished");
+    if (this.signal?.aborted) {
+      throw new TurnFailure("cancelled", "the run was interrupted before this turn finished");
+    }
   }
 
   /** Ends the turn now with a failure outcome. */
@@ -172,7 +176,10 @@ export class TurnContext {
    */
   async send(frame: WireFrame): Promise<SendMarks> {
     try {
-      return await this.session.send(frame, { deadlineMs: this.now() + this.settings.timeoutMs, ...(this.signal ? { signal: this.signal } : {}) });
+      return await this.session.send(frame, {
+        deadlineMs: this.now() + this.settings.timeoutMs,
+        ...(this.signal ? { signal: this.signal } : {}),
+      });
     } catch (error) {
       throw asTurnFailure(error);
     }
@@ -198,7 +205,10 @@ export class TurnContext {
       return spoken;
     });
     done.catch(() => {});
-    return { onset: speaking.onset.catch((error: unknown) => Promise.reject(asTurnFailure(error))), done: done.catch((error: unknown) => Promise.reject(asTurnFailure(error))) };
+    return {
+      onset: speaking.onset.catch((error: unknown) => Promise.reject(asTurnFailure(error))),
+      done: done.catch((error: unknown) => Promise.reject(asTurnFailure(error))),
+    };
   }
 
   /** Speaks a clip and resolves once its end of speech has left. */
@@ -207,7 +217,11 @@ export class TurnContext {
   }
 
   /** Waits for an event matching `predicate` after `fromCursor`, until `deadlineMs`; undefined on the deadline. */
-  async waitFor(predicate: (event: SessionEvent) => boolean, fromCursor: number, deadlineMs: number): Promise<(EventMark & { event: SessionEvent }) | undefined> {
+  async waitFor(
+    predicate: (event: SessionEvent) => boolean,
+    fromCursor: number,
+    deadlineMs: number,
+  ): Promise<(EventMark & { event: SessionEvent }) | undefined> {
     try {
       const logged = await this.session.waitFor(predicate, fromCursor, deadlineMs);
       return logged ? { atMs: logged.event.atMs, cursor: logged.cursor, event: logged.event } : undefined;
@@ -232,19 +246,29 @@ export class TurnContext {
   async waitForFirstAudio(utterance: Utterance, fromCursor: number = utterance.cursor): Promise<EventMark> {
     const deadlineMs = utterance.speechEndMs + this.settings.timeoutMs;
     const found = await this.waitFor(
-      (event) => event.kind === "audio" || event.kind === "server_error" || (event.kind === "protocol_error" && event.wrongProtocol === true),
+      (event) =>
+        event.kind === "audio" || event.kind === "server_error" ||
+        (event.kind === "protocol_error" && event.wrongProtocol === true),
       fromCursor,
       deadlineMs,
     );
-    if (!found) this.fail("timeout_first_audio", `no reply audio within ${this.settings.timeoutMs / 1000} s of the end of speech`);
-    if (found.event.kind === "server_error") this.fail("server_error", `server error: ${found.event.message}`);
+    if (!found) {
+      this.fail(
+        "timeout_first_audio",
+        `no reply audio within ${this.settings.timeoutMs / 1000} s of the end of speech`,
+      );
+    }
+    if (found.event.kind === "server_error") {
+      this.fail("server_error", `server error: ${found.event.message}`);
+    }
     if (found.event.kind === "protocol_error") this.fail("protocol_error", found.event.message);
     return { atMs: found.atMs, cursor: found.cursor };
   }
 
   /** Whether a reply's end is found by the idle gap (rather than the bot's end event) on this connection. */
   private get endsByIdleGap(): boolean {
-    return this.settings.replyEnd === "idle" || (this.settings.replyEnd === "auto" && !this.session.sawDoneEvent);
+    return this.settings.replyEnd === "idle" ||
+      (this.settings.replyEnd === "auto" && !this.session.sawDoneEvent);
   }
 
   /**
@@ -262,9 +286,14 @@ export class TurnContext {
       until: (event) => event.kind === "done",
     });
     const lastAudio = followed.lastAudio ?? first;
-    if (followed.end === "event") return { lastAudio, reason: "done_event", cursor: followed.mark.cursor + 1 };
+    if (followed.end === "event") {
+      return { lastAudio, reason: "done_event", cursor: followed.mark.cursor + 1 };
+    }
     if (followed.end === "idle") return { lastAudio, reason: "idle_gap", cursor: followed.cursor };
-    return this.fail("timeout_reply_end", `the reply did not end within ${this.settings.timeoutMs / 1000} s of the end of speech`);
+    return this.fail(
+      "timeout_reply_end",
+      `the reply did not end within ${this.settings.timeoutMs / 1000} s of the end of speech`,
+    );
   }
 
   /**
@@ -273,7 +302,9 @@ export class TurnContext {
    */
   analyzeReply(fromCursor: number, toCursor: number, pauses: readonly PlaybackPause[] = []): ReplyAnalysis {
     const analysis = analyzeReplyAudio(this.session.eventsSince(fromCursor, toCursor), pauses);
-    if (analysis.playbackEndMs !== undefined) this.playbackEndMs = Math.max(this.playbackEndMs, analysis.playbackEndMs);
+    if (analysis.playbackEndMs !== undefined) {
+      this.playbackEndMs = Math.max(this.playbackEndMs, analysis.playbackEndMs);
+    }
     return analysis;
   }
 
@@ -308,7 +339,9 @@ export class TurnContext {
       end = await this.waitForReplyEnd(utterance, first);
     } catch (error) {
       const partial = this.analyzeReply(utterance.cursor, this.session.cursor);
-      if (partial.heardAtMs !== undefined) this.record.heard_ms = roundMs(partial.heardAtMs - utterance.speechEndMs);
+      if (partial.heardAtMs !== undefined) {
+        this.record.heard_ms = roundMs(partial.heardAtMs - utterance.speechEndMs);
+      }
       this.recordReplyAudio(partial, undefined);
       throw error;
     }
@@ -339,13 +372,24 @@ export class TurnContext {
     if (this.settings.maxGapMs > 0 && analysis.longestGapMs >= this.settings.maxGapMs) {
       // A gap the generator's own stall explains is the generator's: chunks that arrived while it
       // could not run were read, and stamped, only after it.
-      const stalled = (gap: { fromMs: number; toMs: number }): number => this.timing.stalledMs?.(gap.fromMs, gap.toMs) ?? 0;
+      const stalled = (gap: { fromMs: number; toMs: number }): number =>
+        this.timing.stalledMs?.(gap.fromMs, gap.toMs) ?? 0;
       const botGapMs = Math.max(0, ...analysis.gaps.map((gap) => gap.dryMs - stalled(gap)));
       if (botGapMs >= this.settings.maxGapMs) {
-        this.noteFailure("audio_gap", `the reply's audio ran dry for ${analysis.longestGapMs.toFixed(0)} ms mid-reply`);
+        this.noteFailure(
+          "audio_gap",
+          `the reply's audio ran dry for ${analysis.longestGapMs.toFixed(0)} ms mid-reply`,
+        );
       } else {
         const longest = analysis.gaps.reduce((worst, gap) => (gap.dryMs > worst.dryMs ? gap : worst));
-        this.noteFailure("generator_lag", `the reply's audio seemed to run dry for ${longest.dryMs.toFixed(0)} ms, but voxbench itself was stalled for ${stalled(longest).toFixed(0)} ms of it: not the bot's gap`);
+        this.noteFailure(
+          "generator_lag",
+          `the reply's audio seemed to run dry for ${
+            longest.dryMs.toFixed(0)
+          } ms, but voxbench itself was stalled for ${
+            stalled(longest).toFixed(0)
+          } ms of it: not the bot's gap`,
+        );
       }
     }
   }
@@ -360,7 +404,8 @@ export class TurnContext {
     const analysis = this.analyzeReply(utterance.cursor, this.session.cursor);
     const ended = this.session.eventsSince(utterance.cursor).some((event) => event.kind === "done");
     const playing = analysis.playbackEndMs !== undefined && analysis.playbackEndMs > atMs;
-    const streaming = !ended && analysis.lastAudioMs !== undefined && atMs - analysis.lastAudioMs < this.settings.idleMs;
+    const streaming = !ended && analysis.lastAudioMs !== undefined &&
+      atMs - analysis.lastAudioMs < this.settings.idleMs;
     return { talking: playing || streaming, analysis };
   }
 }

@@ -6,11 +6,11 @@ import { detectSpeech, speechDurationMs } from "../audio/vad.ts";
 import { monotonicNowMs, toIsoTime } from "../common/clock.ts";
 import type { DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import { createClip } from "../audio/pcm.ts";
-import { frameForSocket, type BotInput, type BotSide, type WireFrame } from "../protocols/adapter.ts";
+import { type BotInput, type BotSide, frameForSocket, type WireFrame } from "../protocols/adapter.ts";
 import type { Capacity } from "./capacity.ts";
 import { Endpointer, type EndpointingOptions } from "./endpointer.ts";
-import { randomFor, turnFault, type FaultKind, type FaultOptions } from "./faults.ts";
-import { runPipeline, type PipelineSettings, type PipelineTurn } from "./pipeline.ts";
+import { type FaultKind, type FaultOptions, randomFor, turnFault } from "./faults.ts";
+import { type PipelineSettings, type PipelineTurn, runPipeline } from "./pipeline.ts";
 import { ReplyStream } from "./reply-stream.ts";
 import type { ReplyClip } from "./reply-voice.ts";
 import type { TurnLog, TurnLogRecord } from "./turn-log.ts";
@@ -101,15 +101,15 @@ export class BotConnection {
     const endpointing = context.settings.endpointing;
     this.endpointer = endpointing
       ? new Endpointer(endpointing, {
-          speechStart: (atMs, audioStartMs) => {
-            if (this.bot.speechStarted) this.sendAll(this.bot.speechStarted(audioStartMs));
-            if (this.interruptOnSpeech) this.onSpeechStart(atMs);
-          },
-          speechEnd: ({ speechMs, audioEndMs }, atMs) => {
-            if (this.bot.speechStopped) this.sendAll(this.bot.speechStopped(audioEndMs));
-            this.onSpeechEnd(speechMs, speechMs, undefined, atMs);
-          },
-        })
+        speechStart: (atMs, audioStartMs) => {
+          if (this.bot.speechStarted) this.sendAll(this.bot.speechStarted(audioStartMs));
+          if (this.interruptOnSpeech) this.onSpeechStart(atMs);
+        },
+        speechEnd: ({ speechMs, audioEndMs }, atMs) => {
+          if (this.bot.speechStopped) this.sendAll(this.bot.speechStopped(audioEndMs));
+          this.onSpeechEnd(speechMs, speechMs, undefined, atMs);
+        },
+      })
       : undefined;
   }
 
@@ -146,7 +146,9 @@ export class BotConnection {
           this.configureTurns(input);
           break;
         case "commit":
-          if (this.manual) this.manual.committed = joinSamples(this.manual.samples.splice(0), this.manual.sampleRateHz);
+          if (this.manual) {
+            this.manual.committed = joinSamples(this.manual.samples.splice(0), this.manual.sampleRateHz);
+          }
           break;
         case "respond":
           this.onRespond(receivedAtMs);
@@ -175,7 +177,11 @@ export class BotConnection {
   private configureTurns(input: Extract<BotInput, { kind: "turn_detection" }>): void {
     this.interruptOnSpeech = input.interrupt;
     if (input.mode === "manual") {
-      this.manual ??= { samples: [], sampleRateHz: this.context.settings.endpointing ? 24000 : 16000, committed: undefined };
+      this.manual ??= {
+        samples: [],
+        sampleRateHz: this.context.settings.endpointing ? 24000 : 16000,
+        committed: undefined,
+      };
       return;
     }
     this.manual = undefined;
@@ -204,7 +210,10 @@ export class BotConnection {
   /** A stop that ends the reply for good (Realtime's cancelled response): no resume. */
   private stopForGood(turn: Turn, receivedAtMs: number): void {
     const stopSentMs = this.sendAll(this.bot.stop());
-    turn.interruptions.push({ speech_start_received_ms: round3(receivedAtMs), stop_sent_ms: round3(stopSentMs) });
+    turn.interruptions.push({
+      speech_start_received_ms: round3(receivedAtMs),
+      stop_sent_ms: round3(stopSentMs),
+    });
     this.finishTurn(turn, "cancelled");
   }
 
@@ -215,7 +224,10 @@ export class BotConnection {
     const stopSentMs = this.sendAll(this.bot.stop());
     turn.paused = true;
     turn.pausedAtMs = stopSentMs;
-    turn.interruptions.push({ speech_start_received_ms: round3(receivedAtMs), stop_sent_ms: round3(stopSentMs) });
+    turn.interruptions.push({
+      speech_start_received_ms: round3(receivedAtMs),
+      stop_sent_ms: round3(stopSentMs),
+    });
     if (turn.phase === "playing") {
       turn.stream.pause();
       turn.phase = "ready";
@@ -229,7 +241,12 @@ export class BotConnection {
   }
 
   /** An utterance ended: noise resumes a paused reply; speech starts a new turn. */
-  private onSpeechEnd(speechMs: number, utteranceMs: number, intent: string | undefined, receivedAtMs: number): void {
+  private onSpeechEnd(
+    speechMs: number,
+    utteranceMs: number,
+    intent: string | undefined,
+    receivedAtMs: number,
+  ): void {
     const isNoise = speechMs < this.context.settings.noiseThresholdMs;
     const current = this.turn;
     if (current && current.paused) {
@@ -257,7 +274,12 @@ export class BotConnection {
     }
   }
 
-  private startTurn(utteranceMs: number, speechMs: number, intent: string | undefined, receivedAtMs: number): void {
+  private startTurn(
+    utteranceMs: number,
+    speechMs: number,
+    intent: string | undefined,
+    receivedAtMs: number,
+  ): void {
     const { settings, replies, counters, scheduler } = this.context;
     const index = this.turnCount++;
     const random = randomFor(settings.seed + 0x5bd1e995, this.connectionIndex, index);
@@ -353,7 +375,10 @@ export class BotConnection {
       return;
     }
     if (turn.fault === "malformed" && chunkIndex === middle) this.sendFrame('{"event":"play_audio","audio":');
-    if (turn.fault === "drop-chunks" && chunkIndex > 0 && turn.random.next() * 100 < settings.faults.dropChunkPercent) {
+    if (
+      turn.fault === "drop-chunks" && chunkIndex > 0 &&
+      turn.random.next() * 100 < settings.faults.dropChunkPercent
+    ) {
       turn.chunksDropped++;
       return;
     }
@@ -377,7 +402,10 @@ export class BotConnection {
         ...optional("llm_ttft_ms", value(timings.llm)),
         ...optional("tool_ms", value(timings.tool)),
         ...optional("tts_ttfb_ms", value(timings.tts)),
-        ...optional("first_chunk_delay_ms", value((turn.firstChunkSentMs ?? turn.receivedAtMs) - turn.receivedAtMs)),
+        ...optional(
+          "first_chunk_delay_ms",
+          value((turn.firstChunkSentMs ?? turn.receivedAtMs) - turn.receivedAtMs),
+        ),
       }),
     );
   }
@@ -420,7 +448,9 @@ export class BotConnection {
     counters.activeReplies--;
     // A reply fully sent counts as completed even if the caller hangs up while it is still audible.
     const delivered = turn.phase === "sent" && (end === "closed" || end === "server_closed");
-    this.context.turnLog?.write(this.record(turn, turn.phase === "stalled" ? "no_reply" : delivered ? "completed" : end));
+    this.context.turnLog?.write(
+      this.record(turn, turn.phase === "stalled" ? "no_reply" : delivered ? "completed" : end),
+    );
   }
 
   private record(turn: Turn, end: TurnEnd): TurnLogRecord {
@@ -439,7 +469,9 @@ export class BotConnection {
       speech_end_received_at: toIsoTime(turn.receivedAtMs),
       first_chunk_sent_at: iso(turn.firstChunkSentMs),
       last_chunk_sent_at: iso(turn.lastChunkSentMs),
-      first_chunk_delay_ms: turn.firstChunkSentMs === undefined ? null : round3(turn.firstChunkSentMs - turn.receivedAtMs),
+      first_chunk_delay_ms: turn.firstChunkSentMs === undefined
+        ? null
+        : round3(turn.firstChunkSentMs - turn.receivedAtMs),
       configured_delay_ms: ms(turn.configuredDelayMs),
       reply_clip: turn.stream.clip.name,
       reply_audio_ms: round3(turn.stream.clip.durationMs),

@@ -73,11 +73,16 @@ export class Endpointer {
       if (this.silenceMs >= this.options.endpointingMs) {
         this.inSpeech = false;
         this.silenceMs = 0;
-        this.events.speechEnd({ speechMs: this.lastActiveEndMs - this.speechStartMs, audioEndMs: this.lastActiveEndMs }, atMs);
+        this.events.speechEnd({
+          speechMs: this.lastActiveEndMs - this.speechStartMs,
+          audioEndMs: this.lastActiveEndMs,
+        }, atMs);
       }
       return;
     }
-    const threshold = this.candidateStartMs === undefined ? DEFAULT_VAD_OPTIONS.onThresholdDbfs : DEFAULT_VAD_OPTIONS.offThresholdDbfs;
+    const threshold = this.candidateStartMs === undefined
+      ? DEFAULT_VAD_OPTIONS.onThresholdDbfs
+      : DEFAULT_VAD_OPTIONS.offThresholdDbfs;
     if (level >= threshold) {
       this.candidateStartMs ??= frameStartMs;
       this.candidateActiveMs += frameMs;

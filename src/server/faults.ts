@@ -4,7 +4,14 @@ import { deriveRandom, type Random } from "../common/random.ts";
 export type FaultKind = "close" | "malformed" | "no-reply" | "slow-handshake" | "drop-chunks" | "error";
 
 /** Every fault kind, in the order the CLI lists them. */
-export const FAULT_KINDS: readonly FaultKind[] = ["close", "malformed", "no-reply", "slow-handshake", "drop-chunks", "error"];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "close",
+  "malformed",
+  "no-reply",
+  "slow-handshake",
+  "drop-chunks",
+  "error",
+];
 
 /** Fault injection settings. */
 export interface FaultOptions {
@@ -37,7 +44,12 @@ export function randomFor(seed: number, connectionIndex: number, turnIndex: numb
  * console.log(turnFault(options, 7, 0, 0)); // "close"
  * ```
  */
-export function turnFault(options: FaultOptions, seed: number, connectionIndex: number, turnIndex: number): FaultKind | undefined {
+export function turnFault(
+  options: FaultOptions,
+  seed: number,
+  connectionIndex: number,
+  turnIndex: number,
+): FaultKind | undefined {
   const kinds = options.kinds.filter((kind) => kind !== "slow-handshake");
   if (kinds.length === 0 || options.rate <= 0) return undefined;
   const random = randomFor(seed, connectionIndex, turnIndex + 1);

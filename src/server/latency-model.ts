@@ -46,14 +46,22 @@ export function parseDistribution(name: string, raw: string | number): Distribut
   if (pair) {
     const medianMs = Number(pair[1]);
     const p95Ms = Number(pair[2]);
-    if (p95Ms < medianMs) throw new UsageError(`${name}: the p95 (${p95Ms}) must not be below the median (${medianMs})`);
-    if (medianMs === 0 && p95Ms > 0) throw new UsageError(`${name}: a log-normal delay needs a median above 0`);
+    if (p95Ms < medianMs) {
+      throw new UsageError(`${name}: the p95 (${p95Ms}) must not be below the median (${medianMs})`);
+    }
+    if (medianMs === 0 && p95Ms > 0) {
+      throw new UsageError(`${name}: a log-normal delay needs a median above 0`);
+    }
     return p95Ms === medianMs ? { kind: "fixed", ms: medianMs } : { kind: "lognormal", medianMs, p95Ms };
   }
-  throw new UsageError(`${name} must be MS (fixed) or MEDIAN,P95 in ms (log-normal), e.g. 350,900 (got "${text}")`);
+  throw new UsageError(
+    `${name} must be MS (fixed) or MEDIAN,P95 in ms (log-normal), e.g. 350,900 (got "${text}")`,
+  );
 }
 
 /** Describes a distribution the way it is written on the command line. */
 export function formatDistribution(distribution: Distribution): string {
-  return distribution.kind === "fixed" ? `${distribution.ms}` : `${distribution.medianMs},${distribution.p95Ms}`;
+  return distribution.kind === "fixed"
+    ? `${distribution.ms}`
+    : `${distribution.medianMs},${distribution.p95Ms}`;
 }

@@ -2,7 +2,7 @@ import type { AudioLibrary } from "../audio/library.ts";
 import type { ProtocolAdapter } from "../protocols/adapter.ts";
 import type { WireFormat } from "../audio/wire-format.ts";
 import type { Distribution } from "./latency-model.ts";
-import { NO_FAULTS, type FaultOptions } from "./faults.ts";
+import { type FaultOptions, NO_FAULTS } from "./faults.ts";
 
 /** Everything `voxbench serve` and `serve()` accept. Every field is optional. */
 export interface ServerOptions {

@@ -3,7 +3,7 @@ import { monotonicNowMs } from "../common/clock.ts";
 import type { DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import type { Random } from "../common/random.ts";
 import type { Capacity, Release } from "./capacity.ts";
-import { drawMs, type Distribution } from "./latency-model.ts";
+import { type Distribution, drawMs } from "./latency-model.ts";
 
 /** The simulated pipeline's settings. */
 export interface PipelineSettings {

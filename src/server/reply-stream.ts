@@ -21,7 +21,11 @@ export class ReplyStream {
 
   constructor(
     readonly clip: ReplyClip,
-    private readonly options: { readonly chunkMs: number; readonly pace: number; readonly scheduler: DeadlineScheduler },
+    private readonly options: {
+      readonly chunkMs: number;
+      readonly pace: number;
+      readonly scheduler: DeadlineScheduler;
+    },
     private readonly send: (chunkIndex: number) => void,
     private readonly onAllSent: () => void,
   ) {}
@@ -43,7 +47,12 @@ export class ReplyStream {
         this.nextChunk = chunkIndex + 1;
         this.send(chunkIndex);
       },
-      { frameMs: this.options.chunkMs / this.options.pace, startAtMs, scheduler: this.options.scheduler, signal: pacing.signal },
+      {
+        frameMs: this.options.chunkMs / this.options.pace,
+        startAtMs,
+        scheduler: this.options.scheduler,
+        signal: pacing.signal,
+      },
     ).then((report) => {
       if (report.aborted || this.pacing !== pacing) return;
       this.pacing = undefined;

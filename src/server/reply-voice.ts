@@ -28,7 +28,12 @@ export interface ReplyClip {
  * console.log(reply?.chunks.length); // 10
  * ```
  */
-export function prepareReplyClips(assets: readonly AudioAsset[], format: WireFormat, chunkMs: number, leadingSilenceMs: number): ReplyClip[] {
+export function prepareReplyClips(
+  assets: readonly AudioAsset[],
+  format: WireFormat,
+  chunkMs: number,
+  leadingSilenceMs: number,
+): ReplyClip[] {
   return assets.map((asset) => {
     let clip = asset.clip;
     if (leadingSilenceMs > 0) {
@@ -42,7 +47,11 @@ export function prepareReplyClips(assets: readonly AudioAsset[], format: WireFor
     return {
       name: asset.name,
       durationMs: encoded.durationMs,
-      chunks: frameAudio(encoded, chunkMs).map((chunk, index) => ({ base64: toBase64(chunk), durationMs: wireDurationMs(chunk.length, format), index })),
+      chunks: frameAudio(encoded, chunkMs).map((chunk, index) => ({
+        base64: toBase64(chunk),
+        durationMs: wireDurationMs(chunk.length, format),
+        index,
+      })),
     };
   });
 }

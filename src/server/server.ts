@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import process from "node:process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { bundledFixturesDir, loadAudioLibrary } from "../audio/library.ts";
 import { wireFormatProblem } from "../audio/wire-format.ts";
 import { monotonicNowMs } from "../common/clock.ts";
@@ -59,7 +59,9 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   if (formatProblem) throw new UsageError(`reply format: ${formatProblem}`);
   const library = options.replyAudio ?? (await loadAudioLibrary(bundledFixturesDir()));
   const botAssets = library.byRole("bot");
-  if (botAssets.length === 0) throw new UsageError(`reply audio ${showControlCharacters(library.source)} has no "bot" clips`);
+  if (botAssets.length === 0) {
+    throw new UsageError(`reply audio ${showControlCharacters(library.source)} has no "bot" clips`);
+  }
   const replies = prepareReplyClips(
     botAssets,
     replyFormat,
@@ -90,7 +92,11 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   });
 
   const onConnection = (ws: WebSocket, request: IncomingMessage, connectionIndex: number): void => {
-    const bot = protocol.bot({ inputSampleRateHz: options.inputSampleRateHz ?? SERVER_DEFAULTS.inputSampleRateHz, replyFormat, requestHeaders: request.headers });
+    const bot = protocol.bot({
+      inputSampleRateHz: options.inputSampleRateHz ?? SERVER_DEFAULTS.inputSampleRateHz,
+      replyFormat,
+      requestHeaders: request.headers,
+    });
     const connection = new BotConnection(ws, context, connectionIndex, randomUUID(), bot);
     connections.add(connection);
     ws.on("message", (data, isBinary) => connection.handleMessage(data, isBinary, monotonicNowMs()));
@@ -159,10 +165,10 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
         error.code === "EADDRINUSE"
           ? new UsageError(`port ${port} on ${host} is already in use (use --port 0 for a free one)`)
           : error.code === "EACCES"
-            ? new UsageError(`not allowed to listen on port ${port} on ${host}`)
-            : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
-              ? new UsageError(`cannot listen on ${host}: no such local address`)
-              : error,
+          ? new UsageError(`not allowed to listen on port ${port} on ${host}`)
+          : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
+          ? new UsageError(`cannot listen on ${host}: no such local address`)
+          : error,
       );
     };
     httpServer.once("error", onError);
@@ -214,12 +220,18 @@ function resolveSettings(options: ServerOptions, protocol: ProtocolAdapter): Con
   const pace = options.pace ?? SERVER_DEFAULTS.pace;
   if (!(chunkMs > 0)) throw new UsageError(`chunk length must be above 0 ms (got ${chunkMs})`);
   if (!(pace > 0)) throw new UsageError(`pace must be above 0 (got ${pace})`);
-  const endpointing =
-    protocol.transport === "stream"
-      ? { endpointingMs: options.endpointingMs ?? SERVER_DEFAULTS.endpointingMs, minSpeechMs: options.minSpeechMs ?? SERVER_DEFAULTS.minSpeechMs }
-      : undefined;
-  if (endpointing && !(endpointing.endpointingMs > 0)) throw new UsageError(`--endpointing-ms must be above 0 (got ${endpointing.endpointingMs})`);
-  if (endpointing && !(endpointing.minSpeechMs > 0)) throw new UsageError(`--min-speech-ms must be above 0 (got ${endpointing.minSpeechMs})`);
+  const endpointing = protocol.transport === "stream"
+    ? {
+      endpointingMs: options.endpointingMs ?? SERVER_DEFAULTS.endpointingMs,
+      minSpeechMs: options.minSpeechMs ?? SERVER_DEFAULTS.minSpeechMs,
+    }
+    : undefined;
+  if (endpointing && !(endpointing.endpointingMs > 0)) {
+    throw new UsageError(`--endpointing-ms must be above 0 (got ${endpointing.endpointingMs})`);
+  }
+  if (endpointing && !(endpointing.minSpeechMs > 0)) {
+    throw new UsageError(`--min-speech-ms must be above 0 (got ${endpointing.minSpeechMs})`);
+  }
   return {
     seed: options.seed ?? SERVER_DEFAULTS.seed,
     replyDelayMs: options.replyDelayMs,
@@ -229,7 +241,8 @@ function resolveSettings(options: ServerOptions, protocol: ProtocolAdapter): Con
     toolMs: options.toolMs ?? SERVER_DEFAULTS.toolMs,
     chunkMs,
     pace,
-    noiseThresholdMs: options.noiseThresholdMs ?? (endpointing ? endpointing.minSpeechMs : SERVER_DEFAULTS.noiseThresholdMs),
+    noiseThresholdMs: options.noiseThresholdMs ??
+      (endpointing ? endpointing.minSpeechMs : SERVER_DEFAULTS.noiseThresholdMs),
     endpointing,
     toolThresholdMs: options.toolThresholdMs ?? SERVER_DEFAULTS.toolThresholdMs,
     doneEvent: options.doneEvent ?? false,

@@ -36,12 +36,18 @@ export const UNDERRUN_THRESHOLD_MS = 10;
 
 function overlapMs(fromMs: number, toMs: number, pauses: readonly PlaybackPause[]): number {
   let total = 0;
-  for (const pause of pauses) total += Math.max(0, Math.min(toMs, pause.toMs) - Math.max(fromMs, pause.fromMs));
+  for (const pause of pauses) {
+    total += Math.max(0, Math.min(toMs, pause.toMs) - Math.max(fromMs, pause.fromMs));
+  }
   return total;
 }
 
 /** Moves `timeMs` past any pause it falls in, and adds pauses that start while `durationMs` plays. */
-function playSpan(startMs: number, durationMs: number, pauses: readonly PlaybackPause[]): { startMs: number; endMs: number } {
+function playSpan(
+  startMs: number,
+  durationMs: number,
+  pauses: readonly PlaybackPause[],
+): { startMs: number; endMs: number } {
   let start = startMs;
   for (const pause of pauses) if (start >= pause.fromMs && start < pause.toMs) start = pause.toMs;
   let end = start + durationMs;
@@ -90,7 +96,16 @@ export function simulatePlayback(
     playheadMs = span.endMs;
     audioMs += chunk.durationMs;
   }
-  return { startMs: chunks[0]!.arrivalMs, endMs: playheadMs, audioMs, underruns, underrunMs, longestGapMs, gaps, chunkStartsMs };
+  return {
+    startMs: chunks[0]!.arrivalMs,
+    endMs: playheadMs,
+    audioMs,
+    underruns,
+    underrunMs,
+    longestGapMs,
+    gaps,
+    chunkStartsMs,
+  };
 }
 
 /**
@@ -103,7 +118,11 @@ export function simulatePlayback(
  * console.log(playbackTimeOf(chunks, simulatePlayback(chunks)!, 150)); // 1350
  * ```
  */
-export function playbackTimeOf(chunks: readonly PlaybackChunk[], result: PlaybackResult, offsetMs: number): number {
+export function playbackTimeOf(
+  chunks: readonly PlaybackChunk[],
+  result: PlaybackResult,
+  offsetMs: number,
+): number {
   let chunkOffsetMs = 0;
   for (const [index, chunk] of chunks.entries()) {
     if (offsetMs < chunkOffsetMs + chunk.durationMs || index === chunks.length - 1) {

@@ -1,7 +1,7 @@
 import { createClip } from "../audio/pcm.ts";
 import { DEFAULT_VAD_OPTIONS, detectSpeech } from "../audio/vad.ts";
 import type { SessionEvent } from "../protocols/adapter.ts";
-import { playbackTimeOf, simulatePlayback, type PlaybackPause, type PlaybackResult } from "./playback.ts";
+import { type PlaybackPause, type PlaybackResult, playbackTimeOf, simulatePlayback } from "./playback.ts";
 
 /** The audio of a reply as the simulated caller heard it. */
 export interface ReplyAnalysis {
@@ -43,7 +43,9 @@ function firstSpeechOnsetMs(audio: readonly AudioEvent[], rate: number): number 
   };
   const lookSamples = (rate * (FIRST_LOOK_MS + DEFAULT_VAD_OPTIONS.minSilenceMs)) / 1000;
   let prefix = 0;
-  for (let covered = 0; prefix < audio.length && covered < lookSamples; prefix++) covered += audio[prefix]!.samples!.length;
+  for (let covered = 0; prefix < audio.length && covered < lookSamples; prefix++) {
+    covered += audio[prefix]!.samples!.length;
+  }
   if (prefix < audio.length) {
     const onset = detectSpeech(createClip(concatenate(prefix), rate))[0];
     // A segment that starts well before the prefix's end is found as it would be in the whole reply.
@@ -65,14 +67,19 @@ function firstSpeechOnsetMs(audio: readonly AudioEvent[], rate: number): number 
  * console.log(analysis.chunks, analysis.underruns, analysis.playbackEndMs); // 2 1 250
  * ```
  */
-export function analyzeReplyAudio(events: readonly SessionEvent[], pauses: readonly PlaybackPause[] = []): ReplyAnalysis {
+export function analyzeReplyAudio(
+  events: readonly SessionEvent[],
+  pauses: readonly PlaybackPause[] = [],
+): ReplyAnalysis {
   const audio = events.filter((event): event is AudioEvent => event.kind === "audio");
   const decodable = audio.every((event) => event.durationMs !== undefined);
   const chunks = audio.map((event) => ({ arrivalMs: event.atMs, durationMs: event.durationMs ?? 0 }));
   const playback = decodable ? simulatePlayback(chunks, { pauses }) : undefined;
   let heardAtMs: number | undefined;
   const rate = audio[0]?.sampleRateHz;
-  if (playback && rate !== undefined && audio.every((event) => event.sampleRateHz === rate && event.samples)) {
+  if (
+    playback && rate !== undefined && audio.every((event) => event.sampleRateHz === rate && event.samples)
+  ) {
     const onsetMs = firstSpeechOnsetMs(audio, rate);
     if (onsetMs !== undefined) heardAtMs = playbackTimeOf(chunks, playback, onsetMs);
   }

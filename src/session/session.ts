@@ -1,9 +1,17 @@
 import { Buffer } from "node:buffer";
 import type WebSocket from "ws";
 import type { WireFormat } from "../audio/wire-format.ts";
-import { monotonicNowMs, type MonotonicClock } from "../common/clock.ts";
+import { type MonotonicClock, monotonicNowMs } from "../common/clock.ts";
 import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
-import { frameForSocket, type CallerAnswer, type CallerSide, type ProtocolAdapter, type SessionEvent, type SessionEventBody, type WireFrame } from "../protocols/adapter.ts";
+import {
+  type CallerAnswer,
+  type CallerSide,
+  frameForSocket,
+  type ProtocolAdapter,
+  type SessionEvent,
+  type SessionEventBody,
+  type WireFrame,
+} from "../protocols/adapter.ts";
 import type { OpenedSocket } from "./socket.ts";
 import { createVoice, type Voice, type VoiceTiming } from "./voice.ts";
 import { stampWrites, type WriteStamp } from "./write-stamp.ts";
@@ -134,27 +142,43 @@ export class Session {
     this.sessionId = options.caller.sessionId;
     this.connectMs = socket.openedAtMs - socket.connectStartMs;
     this.openedAtMs = socket.openedAtMs;
-    this.voice = createVoice(this, { transport: options.protocol.transport, caller: options.caller, wireFormat: options.wireFormat, scheduler: this.scheduler, clock: this.clock, ...(options.timing ? { timing: options.timing } : {}) });
+    this.voice = createVoice(this, {
+      transport: options.protocol.transport,
+      caller: options.caller,
+      wireFormat: options.wireFormat,
+      scheduler: this.scheduler,
+      clock: this.clock,
+      ...(options.timing ? { timing: options.timing } : {}),
+    });
     const receive = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean, atMs: number): void => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
+      const bytes = Array.isArray(data)
+        ? Buffer.concat(data)
+        : data instanceof Uint8Array
+        ? data
+        : new Uint8Array(data);
       let bodies: SessionEventBody[];
       try {
         bodies = this.caller.decode(bytes, isBinary);
       } catch (error) {
-        bodies = [{ kind: "protocol_error", message: `undecodable frame (${error instanceof Error ? error.message : String(error)})` }];
+        bodies = [{
+          kind: "protocol_error",
+          message: `undecodable frame (${error instanceof Error ? error.message : String(error)})`,
+        }];
       }
       for (const body of bodies) this.push({ ...body, atMs } as SessionEvent);
     };
     // Synchronously: stop the socket's early buffer, listen, then replay what it caught.
     const early = socket.takeEarlyMessages();
-    this.ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => receive(data, isBinary, this.clock()));
+    this.ws.on(
+      "message",
+      (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => receive(data, isBinary, this.clock()),
+    );
     for (const message of early) receive(message.data, message.isBinary, message.atMs);
     this.ws.on("error", (error: Error & { code?: string }) => {
       const atMs = this.clock();
-      const message =
-        error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH"
-          ? "the server sent a message larger than the size cap"
-          : `WebSocket error: ${error.message.split("\n")[0]}`;
+      const message = error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH"
+        ? "the server sent a message larger than the size cap"
+        : `WebSocket error: ${error.message.split("\n")[0]}`;
       this.push({ kind: "protocol_error", message, atMs });
     });
     this.ws.on("close", (code: number, reason: Buffer) => {
@@ -205,10 +229,16 @@ export class Session {
    * passes first. Rejects with a SessionError ("closed") if the connection closes first (unless
    * the predicate accepts the "closed" event itself).
    */
-  waitFor(predicate: (event: SessionEvent) => boolean, fromCursor: number, deadlineMs: number): Promise<LoggedEvent | undefined> {
+  waitFor(
+    predicate: (event: SessionEvent) => boolean,
+    fromCursor: number,
+    deadlineMs: number,
+  ): Promise<LoggedEvent | undefined> {
     const logged = this.eventsSince(fromCursor);
     for (const [offset, event] of logged.entries()) {
-      if (predicate(event)) return Promise.resolve({ event, cursor: Math.max(fromCursor, this.base) + offset });
+      if (predicate(event)) {
+        return Promise.resolve({ event, cursor: Math.max(fromCursor, this.base) + offset });
+      }
       if (event.kind === "closed") return Promise.reject(closedFailure(event));
     }
     if (this.closedEvent) return Promise.reject(closedFailure(this.closedEvent));
@@ -242,7 +272,11 @@ export class Session {
   send(frame: WireFrame, options: SendOptions = {}): Promise<SendMarks> {
     return new Promise((resolve, reject) => {
       if (this.isClosed) {
-        reject(this.closedEvent ? closedFailure(this.closedEvent) : new SessionError("closed", "the connection is closed"));
+        reject(
+          this.closedEvent
+            ? closedFailure(this.closedEvent)
+            : new SessionError("closed", "the connection is closed"),
+        );
         return;
       }
       if (options.signal?.aborted) {
@@ -264,7 +298,11 @@ export class Session {
       this.writes.reset();
       const calledMs = this.clock();
       let sentMs = calledMs;
-      this.ws.send(data, { binary }, (error) => finish(error ? new SessionError("closed", `send failed: ${error.message}`) : undefined));
+      this.ws.send(
+        data,
+        { binary },
+        (error) => finish(error ? new SessionError("closed", `send failed: ${error.message}`) : undefined),
+      );
       sentMs = this.writes.lastWriteMs() ?? this.clock();
       if (settled) return;
       if (options.deadlineMs !== undefined) {
@@ -272,7 +310,12 @@ export class Session {
         cancelDeadline = this.scheduler.at(deadlineMs, () => {
           if (settled) return;
           const seconds = ((deadlineMs - calledMs) / 1000).toFixed(1);
-          finish(new SessionError("write_timeout", `the bot stopped reading: a ${data.length}-byte frame could not be written within ${seconds} s`));
+          finish(
+            new SessionError(
+              "write_timeout",
+              `the bot stopped reading: a ${data.length}-byte frame could not be written within ${seconds} s`,
+            ),
+          );
           this.ws.terminate();
         });
       }
@@ -294,7 +337,11 @@ export class Session {
   close(): Promise<void> {
     this.voice.stop();
     if (this.closedEvent) return Promise.resolve();
-    if (this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount === 0) for (const frame of this.caller.closing()) this.sendNow(frame);
+    if (this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount === 0) {
+      for (const frame of this.caller.closing()) {
+        this.sendNow(frame);
+      }
+    }
     if (this.ws.bufferedAmount > 0) this.ws.terminate();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -305,7 +352,9 @@ export class Session {
         clearTimeout(timer);
         resolve();
       });
-      if (this.ws.readyState === this.ws.CONNECTING || this.ws.readyState === this.ws.OPEN) this.ws.close(1000, "voxbench done");
+      if (this.ws.readyState === this.ws.CONNECTING || this.ws.readyState === this.ws.OPEN) {
+        this.ws.close(1000, "voxbench done");
+      }
     });
   }
 
@@ -336,7 +385,9 @@ export class Session {
         break;
     }
     this.log.push(event);
-    if (this.caller.answer && event.kind !== "closed") this.sendAnswers(this.caller.answer(event), event.atMs);
+    if (this.caller.answer && event.kind !== "closed") {
+      this.sendAnswers(this.caller.answer(event), event.atMs);
+    }
     const cursor = this.cursor - 1;
     for (const waiter of [...this.waiters]) {
       if (waiter.predicate(event)) {
@@ -388,5 +439,8 @@ function cancelledFailure(): SessionError {
 }
 
 function closedFailure(event: SessionEvent & { kind: "closed" }): SessionError {
-  return new SessionError("closed", `connection closed by the server (code ${event.code}${event.reason ? `: ${event.reason}` : ""})`);
+  return new SessionError(
+    "closed",
+    `connection closed by the server (code ${event.code}${event.reason ? `: ${event.reason}` : ""})`,
+  );
 }

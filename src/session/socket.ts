@@ -76,7 +76,10 @@ export function openSocket(options: ConnectOptions): Promise<OpenedSocket> {
       ws.terminate();
       reject(new ConnectError(message, cancelled));
     };
-    const timer = setTimeout(() => fail(`no WebSocket handshake within ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);
+    const timer = setTimeout(
+      () => fail(`no WebSocket handshake within ${options.connectTimeoutMs} ms`),
+      options.connectTimeoutMs,
+    );
     try {
       ws = new WebSocket(options.url, {
         headers: { ...options.headers },
@@ -87,7 +90,11 @@ export function openSocket(options: ConnectOptions): Promise<OpenedSocket> {
       });
     } catch (error) {
       clearTimeout(timer);
-      reject(new ConnectError(`invalid server URL ${shownUrl} (${error instanceof Error ? error.message : String(error)})`));
+      reject(
+        new ConnectError(
+          `invalid server URL ${shownUrl} (${error instanceof Error ? error.message : String(error)})`,
+        ),
+      );
       return;
     }
     options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -114,7 +121,11 @@ export function openSocket(options: ConnectOptions): Promise<OpenedSocket> {
       });
     });
     ws.on("unexpected-response", (_request, response) => {
-      fail(`handshake rejected: HTTP ${response.statusCode ?? "?"}${response.statusMessage ? ` ${response.statusMessage}` : ""}`);
+      fail(
+        `handshake rejected: HTTP ${response.statusCode ?? "?"}${
+          response.statusMessage ? ` ${response.statusMessage}` : ""
+        }`,
+      );
     });
     ws.on("error", (error: NodeJS.ErrnoException) => fail(describeConnectError(error, shownUrl)));
   });
@@ -137,11 +148,16 @@ function describeConnectError(error: NodeJS.ErrnoException, url: string): string
     case "ENETUNREACH":
       return `host unreachable (${url})`;
   }
-  if (error.code?.startsWith("ERR_TLS") || error.code?.includes("CERT") || /certificate/i.test(error.message)) {
+  if (
+    error.code?.startsWith("ERR_TLS") || error.code?.includes("CERT") || /certificate/i.test(error.message)
+  ) {
     return `TLS certificate rejected (${error.code ?? error.message}); use --insecure to accept it`;
   }
   // OpenSSL's own text is a multi-line dump ("error:0A00010B:SSL routines::wrong version number").
-  if (error.code === "ERR_SSL_WRONG_VERSION_NUMBER" || /wrong version number|packet length too long|http request/i.test(error.message)) {
+  if (
+    error.code === "ERR_SSL_WRONG_VERSION_NUMBER" ||
+    /wrong version number|packet length too long|http request/i.test(error.message)
+  ) {
     return `TLS handshake failed: the server does not speak TLS on this port (${url}); use ws:// for a plain port`;
   }
   if (error.code?.startsWith("ERR_SSL") || /SSL routines/i.test(error.message)) {

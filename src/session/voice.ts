@@ -1,11 +1,11 @@
 import type { AudioAsset } from "../audio/asset.ts";
 import { frameAudio } from "../audio/frames.ts";
 import { sleepUntil } from "../audio/pacer.ts";
-import { bytesPerSample, samplesPerFrame, wireFormatKey, type WireFormat } from "../audio/wire-format.ts";
+import { bytesPerSample, samplesPerFrame, type WireFormat, wireFormatKey } from "../audio/wire-format.ts";
 import type { MonotonicClock } from "../common/clock.ts";
 import type { DeadlineScheduler } from "../common/deadline-scheduler.ts";
 import type { CallerSide } from "../protocols/adapter.ts";
-import { SessionError, type Session } from "./session.ts";
+import { type Session, SessionError } from "./session.ts";
 
 /** Where a voice reports the lateness of its real-time frames (the generator's own health). */
 export interface VoiceTiming {
@@ -69,10 +69,16 @@ export interface VoiceOptions {
 
 /** The voice of a protocol's transport: whole utterances, or a real-time stream. */
 export function createVoice(session: Session, options: VoiceOptions): Voice {
-  return options.transport === "stream" ? new StreamVoice(session, options) : new UtteranceVoice(session, options);
+  return options.transport === "stream"
+    ? new StreamVoice(session, options)
+    : new UtteranceVoice(session, options);
 }
 
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve: (value: T) => void = () => {};
   let reject: (error: unknown) => void = () => {};
   const promise = new Promise<T>((res, rej) => {
@@ -84,7 +90,8 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
   return { promise, resolve, reject };
 }
 
-const cancelled = (): SessionError => new SessionError("cancelled", "the run was interrupted before this turn finished");
+const cancelled = (): SessionError =>
+  new SessionError("cancelled", "the run was interrupted before this turn finished");
 
 /**
  * A caller with local VAD (speech-events): each utterance is the protocol's plan of frames, sent
@@ -109,14 +116,21 @@ class UtteranceVoice implements Voice {
     const onset = deferred<number>();
     const done = deferred<SpokenUtterance>();
     const previous = this.queue;
-    this.queue = previous.then(() => this.speakNow(asset, speak, onset.resolve)).then(done.resolve, (error: unknown) => {
-      onset.reject(error);
-      done.reject(error);
-    });
+    this.queue = previous.then(() => this.speakNow(asset, speak, onset.resolve)).then(
+      done.resolve,
+      (error: unknown) => {
+        onset.reject(error);
+        done.reject(error);
+      },
+    );
     return { onset: onset.promise, done: done.promise };
   }
 
-  private async speakNow(asset: AudioAsset, speak: SpeakOptions, onOnset: (sentMs: number) => void): Promise<SpokenUtterance> {
+  private async speakNow(
+    asset: AudioAsset,
+    speak: SpeakOptions,
+    onOnset: (sentMs: number) => void,
+  ): Promise<SpokenUtterance> {
     const { clock, scheduler } = this.options;
     const plan = this.options.caller.utterancePlan(asset, speak.intent);
     let firstSentMs = 0;
@@ -129,14 +143,25 @@ class UtteranceVoice implements Voice {
         if (speak.signal?.aborted) throw cancelled();
       }
       const cursor = this.session.cursor;
-      const marks = await this.session.send(frame, { deadlineMs: clock() + speak.writeTimeoutMs, ...(speak.signal ? { signal: speak.signal } : {}) });
+      const marks = await this.session.send(frame, {
+        deadlineMs: clock() + speak.writeTimeoutMs,
+        ...(speak.signal ? { signal: speak.signal } : {}),
+      });
       if (index === 0) firstSentMs = marks.sentMs;
       if (index === plan.onsetFrame) {
         speechStartMs = marks.sentMs;
         onOnset(speechStartMs);
       }
       if (index === plan.endFrame) {
-        return { asset, speechStartMs, speechEndMs: marks.sentMs, cursor, endLagMs: lagMs, sendOverheadMs: marks.sentMs - marks.calledMs, endFrameNumber: undefined };
+        return {
+          asset,
+          speechStartMs,
+          speechEndMs: marks.sentMs,
+          cursor,
+          endLagMs: lagMs,
+          sendOverheadMs: marks.sentMs - marks.calledMs,
+          endFrameNumber: undefined,
+        };
       }
     }
     throw new Error(`${asset.name}: the protocol's utterance plan has no end-of-speech frame`);
@@ -189,7 +214,9 @@ function silentFrame(format: WireFormat & { readonly frameMs: number }): Uint8Ar
   const key = wireFormatKey(format);
   let frame = silentFrames.get(key);
   if (!frame) {
-    frame = new Uint8Array(samplesPerFrame(format.frameMs, format.sampleRateHz) * bytesPerSample(format.encoding));
+    frame = new Uint8Array(
+      samplesPerFrame(format.frameMs, format.sampleRateHz) * bytesPerSample(format.encoding),
+    );
     if (format.encoding === "mulaw") frame.fill(0xff);
     else if (format.encoding === "alaw") frame.fill(0xd5);
     silentFrames.set(key, frame);
@@ -251,7 +278,15 @@ class StreamVoice implements Voice {
   }
 
   speak(asset: AudioAsset, options: SpeakOptions): Speaking {
-    const utterance: QueuedUtterance = { asset, clip: framedClip(asset, this.format), options, onset: deferred(), done: deferred(), next: 0, speechStartMs: 0 };
+    const utterance: QueuedUtterance = {
+      asset,
+      clip: framedClip(asset, this.format),
+      options,
+      onset: deferred(),
+      done: deferred(),
+      next: 0,
+      speechStartMs: 0,
+    };
     if (this.stopped || options.signal?.aborted) {
       this.fail(utterance, cancelled());
     } else {
@@ -275,7 +310,10 @@ class StreamVoice implements Voice {
   }
 
   private schedule(): void {
-    this.cancelTick = this.options.scheduler.at(this.startMs + this.frameIndex * this.frameMs, (lagMs) => this.tick(lagMs));
+    this.cancelTick = this.options.scheduler.at(
+      this.startMs + this.frameIndex * this.frameMs,
+      (lagMs) => this.tick(lagMs),
+    );
   }
 
   private tick(lagMs: number): void {
@@ -287,16 +325,22 @@ class StreamVoice implements Voice {
     const cursor = this.session.cursor;
     const calledMs = this.options.clock();
     const caller = this.options.caller;
-    const sentMs = this.session.sendNow(caller.audioFrame(utterance ? utterance.clip.frames[index]! : this.silence));
+    const sentMs = this.session.sendNow(
+      caller.audioFrame(utterance ? utterance.clip.frames[index]! : this.silence),
+    );
     this.options.timing?.frameSendLag(lagMs);
     if (utterance) {
       if (index === utterance.clip.onsetFrame) {
         utterance.speechStartMs = sentMs;
         utterance.onset.resolve(sentMs);
-        if (caller.startOfSpeech) for (const frame of caller.startOfSpeech(utterance.asset.role)) this.session.sendNow(frame);
+        if (caller.startOfSpeech) {
+          for (const frame of caller.startOfSpeech(utterance.asset.role)) this.session.sendNow(frame);
+        }
       }
       if (isEnd) {
-        if (caller.endOfSpeech) for (const frame of caller.endOfSpeech(utterance.asset.role)) this.session.sendNow(frame);
+        if (caller.endOfSpeech) {
+          for (const frame of caller.endOfSpeech(utterance.asset.role)) this.session.sendNow(frame);
+        }
         utterance.done.resolve({
           asset: utterance.asset,
           speechStartMs: utterance.speechStartMs,
@@ -324,7 +368,13 @@ class StreamVoice implements Voice {
     if (!utterance || nowMs - this.backedUpSinceMs < utterance.options.writeTimeoutMs) return true;
     const seconds = (utterance.options.writeTimeoutMs / 1000).toFixed(1);
     this.queue.shift();
-    this.fail(utterance, new SessionError("write_timeout", `the bot stopped reading: ${this.session.unsentBytes} bytes of audio could not be written within ${seconds} s`));
+    this.fail(
+      utterance,
+      new SessionError(
+        "write_timeout",
+        `the bot stopped reading: ${this.session.unsentBytes} bytes of audio could not be written within ${seconds} s`,
+      ),
+    );
     this.stop();
     this.session.terminate();
     return false;

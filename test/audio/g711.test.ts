@@ -47,7 +47,10 @@ describe("G.711 mu-law", () => {
     for (let value = -32768; value <= 32767; value += 7) {
       const error = Math.abs(decodeMuLawSample(encodeMuLawSample(value)) - value);
       const magnitude = Math.min(Math.abs(value), 32635);
-      assert.ok(error <= Math.max(8, magnitude / 16) + Math.abs(value) - magnitude, `value ${value}: error ${error}`);
+      assert.ok(
+        error <= Math.max(8, magnitude / 16) + Math.abs(value) - magnitude,
+        `value ${value}: error ${error}`,
+      );
     }
   });
   test("array helpers match the sample functions", () => {

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SILENCE_FLOOR_DBFS, amplitudeToDbfs, dbfsToAmplitude, rmsDbfs } from "../../src/audio/energy.ts";
+import { amplitudeToDbfs, dbfsToAmplitude, rmsDbfs, SILENCE_FLOOR_DBFS } from "../../src/audio/energy.ts";
 import { clipDurationMs } from "../../src/audio/pcm.ts";
 import { silence } from "../../src/audio/silence.ts";
 

@@ -1,12 +1,17 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile, copyFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../src/common/errors.ts";
 import { createRandom } from "../../src/common/random.ts";
-import { bundledFixturesDir, loadAudioLibrary, roleFromFileName, silenceLibrary } from "../../src/audio/library.ts";
+import {
+  bundledFixturesDir,
+  loadAudioLibrary,
+  roleFromFileName,
+  silenceLibrary,
+} from "../../src/audio/library.ts";
 
 const SEED_DIR = fileURLToPath(new URL("../fixtures/seed-samples/", import.meta.url));
 
@@ -18,9 +23,15 @@ describe("audio library", () => {
     assert.ok(library.byRole("interrupt").length >= 2);
     assert.ok(library.byRole("noise").length >= 2);
     assert.ok(library.byRole("bot").length >= 1);
-    for (const asset of library.byRole("query")) assert.ok(asset.durationMs >= 1500 && asset.durationMs <= 2500);
-    for (const asset of library.byRole("tool")) assert.ok(asset.durationMs >= 2700 && asset.durationMs <= 3500);
-    for (const asset of library.byRole("interrupt")) assert.ok(asset.durationMs >= 1300 && asset.durationMs <= 1700);
+    for (const asset of library.byRole("query")) {
+      assert.ok(asset.durationMs >= 1500 && asset.durationMs <= 2500);
+    }
+    for (const asset of library.byRole("tool")) {
+      assert.ok(asset.durationMs >= 2700 && asset.durationMs <= 3500);
+    }
+    for (const asset of library.byRole("interrupt")) {
+      assert.ok(asset.durationMs >= 1300 && asset.durationMs <= 1700);
+    }
     for (const asset of library.byRole("noise")) assert.ok(asset.durationMs < 500);
     assert.ok(library.assets.every((asset) => asset.transcript !== undefined));
   });
@@ -34,7 +45,10 @@ describe("audio library", () => {
     for (const entry of manifest.files) {
       const asset = library.assets.find((candidate) => candidate.name === entry.file);
       assert.ok(asset, entry.file);
-      assert.ok(Math.abs(asset.durationMs - entry.durationMs) <= 1, `${entry.file}: ${asset.durationMs} vs ${entry.durationMs}`);
+      assert.ok(
+        Math.abs(asset.durationMs - entry.durationMs) <= 1,
+        `${entry.file}: ${asset.durationMs} vs ${entry.durationMs}`,
+      );
     }
   });
 
@@ -108,7 +122,10 @@ describe("audio library", () => {
         await assert.rejects(loadAudioLibrary(dir), /noise_bad\.wav: not a WAV file/);
         await writeFile(join(dir, "manifest.json"), "{ nope");
         await assert.rejects(loadAudioLibrary(dir), /manifest\.json: not valid JSON/);
-        await writeFile(join(dir, "manifest.json"), JSON.stringify({ files: [{ file: "query_2s_help.wav", role: "speech" }] }));
+        await writeFile(
+          join(dir, "manifest.json"),
+          JSON.stringify({ files: [{ file: "query_2s_help.wav", role: "speech" }] }),
+        );
         await assert.rejects(loadAudioLibrary(dir), /role must be one of/);
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -60,7 +60,10 @@ describe("paceFrames", () => {
 
   test("fast mode sends everything at once with zero lag", async () => {
     const sent: string[] = [];
-    const report = await paceFrames(["a", "b", "c"], (frame) => sent.push(frame), { frameMs: 1000, fast: true });
+    const report = await paceFrames(["a", "b", "c"], (frame) => sent.push(frame), {
+      frameMs: 1000,
+      fast: true,
+    });
     assert.deepEqual(sent, ["a", "b", "c"]);
     assert.deepEqual(report.sendLagsMs, [0, 0, 0]);
     assert.ok(report.endMs - report.startMs < 1000);
@@ -100,7 +103,9 @@ describe("paceFrames", () => {
       }),
     );
     for (const { caller, sentAt } of results) {
-      sentAt.forEach((time, index) => assert.ok(time >= frameDeadlineMs(startAtMs + caller * 0.3, index, 20) - EARLY));
+      sentAt.forEach((time, index) =>
+        assert.ok(time >= frameDeadlineMs(startAtMs + caller * 0.3, index, 20) - EARLY)
+      );
     }
     assert.equal(scheduler.size, 0);
   });

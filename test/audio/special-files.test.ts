@@ -27,7 +27,10 @@ const HANG_GUARD_MS = 20_000;
 async function withinGuard<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} had not settled after ${HANG_GUARD_MS} ms (it hangs)`)), HANG_GUARD_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what} had not settled after ${HANG_GUARD_MS} ms (it hangs)`)),
+      HANG_GUARD_MS,
+    );
   });
   try {
     return await Promise.race([promise, expired]);
@@ -35,7 +38,6 @@ async function withinGuard<T>(promise: Promise<T>, what: string): Promise<T> {
     clearTimeout(timer);
   }
 }
-
 
 /** Checks that loading `path` fails with an AudioError naming it and giving `reason`. */
 async function assertAudioError(path: string, reason: string | RegExp): Promise<void> {
@@ -101,7 +103,10 @@ describe("loadWavFile refuses what is not a regular file, without reading it", (
       const huge = join(dir, "huge.wav");
       await writeFile(huge, "");
       await truncate(huge, MAX_WAV_FILE_BYTES + 1); // sparse: takes no disk space
-      await assertAudioError(huge, `too large (${MAX_WAV_FILE_BYTES + 1} bytes; at most ${MAX_WAV_FILE_BYTES})`);
+      await assertAudioError(
+        huge,
+        `too large (${MAX_WAV_FILE_BYTES + 1} bytes; at most ${MAX_WAV_FILE_BYTES})`,
+      );
       const link = join(dir, "link.wav");
       await symlink(FIXTURE, link);
       const { info } = await withinGuard(loadWavFile(link), "loadWavFile(link)");
@@ -114,11 +119,17 @@ describe("loadWavFile refuses what is not a regular file, without reading it", (
       const fifo = join(dir, "query_01.wav");
       makeFifo(fifo);
       const target = { encoding: "pcm16", sampleRateHz: 16000 } as const;
-      assert.deepEqual(await withinGuard(inspectAudioFile(fifo, target), "inspectAudioFile(fifo)"), { file: fifo, error: "not a regular file (a FIFO)" });
-      assert.deepEqual(await withinGuard(inspectAudioFile("/dev/zero", target), "inspectAudioFile(/dev/zero)"), {
-        file: "/dev/zero",
-        error: "not a regular file (a character device)",
+      assert.deepEqual(await withinGuard(inspectAudioFile(fifo, target), "inspectAudioFile(fifo)"), {
+        file: fifo,
+        error: "not a regular file (a FIFO)",
       });
+      assert.deepEqual(
+        await withinGuard(inspectAudioFile("/dev/zero", target), "inspectAudioFile(/dev/zero)"),
+        {
+          file: "/dev/zero",
+          error: "not a regular file (a character device)",
+        },
+      );
     });
   });
 });
@@ -170,8 +181,14 @@ describe("loadAudioLibrary with entries that are not regular files", () => {
       await rm(manifest);
       await writeFile(manifest, "");
       await truncate(manifest, MAX_MANIFEST_BYTES + 1);
-      await assertLibraryError(dir, `${manifest}: too large (${MAX_MANIFEST_BYTES + 1} bytes; at most ${MAX_MANIFEST_BYTES})`);
-      await writeFile(manifest, `\ufeff${JSON.stringify({ files: [{ file: "speech.wav", role: "tool", transcript: "hello" }] })}`);
+      await assertLibraryError(
+        dir,
+        `${manifest}: too large (${MAX_MANIFEST_BYTES + 1} bytes; at most ${MAX_MANIFEST_BYTES})`,
+      );
+      await writeFile(
+        manifest,
+        `\ufeff${JSON.stringify({ files: [{ file: "speech.wav", role: "tool", transcript: "hello" }] })}`,
+      );
       const library = await withinGuard(loadAudioLibrary(dir), "loadAudioLibrary");
       assert.deepEqual(library.byRole("tool").map((asset) => asset.transcript), ["hello"]);
     });
@@ -182,15 +199,24 @@ describe("loadAudioLibrary with entries that are not regular files", () => {
       await copyFile(FIXTURE, join(dir, "query_00.wav"));
       makeFifo(join(dir, "query_\u001b[2J\n.wav"));
       await assertLibraryError(dir, `${dir}/query_\\u001b[2J\\u000a.wav: not a regular file (a FIFO)`);
-      await assertLibraryError(join(dir, "gone\u0007"), `--audio-dir ${dir}/gone\\u0007 does not exist or cannot be read`);
+      await assertLibraryError(
+        join(dir, "gone\u0007"),
+        `--audio-dir ${dir}/gone\\u0007 does not exist or cannot be read`,
+      );
     });
   });
 });
 
 describe("showControlCharacters", () => {
   test("controls, DEL, C1 controls, line separators and bidirectional overrides become \\u escapes", () => {
-    assert.equal(showControlCharacters("a\u001b[31mb\nc\r\td\u0000"), "a\\u001b[31mb\\u000ac\\u000d\\u0009d\\u0000");
-    assert.equal(showControlCharacters("x\u007fy\u009bz\u2028\u202eevil\u2066"), "x\\u007fy\\u009bz\\u2028\\u202eevil\\u2066");
+    assert.equal(
+      showControlCharacters("a\u001b[31mb\nc\r\td\u0000"),
+      "a\\u001b[31mb\\u000ac\\u000d\\u0009d\\u0000",
+    );
+    assert.equal(
+      showControlCharacters("x\u007fy\u009bz\u2028\u202eevil\u2066"),
+      "x\\u007fy\\u009bz\\u2028\\u202eevil\\u2066",
+    );
   });
 
   test("ordinary names, including accents, emoji and backslashes, are unchanged", () => {
@@ -207,7 +233,10 @@ describe("showControlCharacters", () => {
   });
 
   test("formatAudioInspection escapes the file name, the error and chunk ids", () => {
-    assert.equal(formatAudioInspection({ file: "bad\u001b[2J.wav", error: "not a WAV file" }), "bad\\u001b[2J.wav\n  error      not a WAV file");
+    assert.equal(
+      formatAudioInspection({ file: "bad\u001b[2J.wav", error: "not a WAV file" }),
+      "bad\\u001b[2J.wav\n  error      not a WAV file",
+    );
     const text = formatAudioInspection({
       file: "a\n.wav",
       container: "RIFF/WAVE",

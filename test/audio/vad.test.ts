@@ -31,7 +31,9 @@ describe("energy VAD", () => {
   test("a level between the thresholds keeps speech going (hysteresis) but does not start it", () => {
     // -45 dBFS RMS tail: below the -40 on-threshold, above the -50 off-threshold.
     const quietAmplitude = 10 ** (-45 / 20) * Math.SQRT2;
-    const segments = detectSpeech(bursts(1500, [[100, 400, 0.3], [400, 900, quietAmplitude], [1100, 1300, quietAmplitude]]));
+    const segments = detectSpeech(
+      bursts(1500, [[100, 400, 0.3], [400, 900, quietAmplitude], [1100, 1300, quietAmplitude]]),
+    );
     assert.equal(segments.length, 1);
     assert.ok(Math.abs(segments[0]!.endMs - 900) <= 10, `ended at ${segments[0]!.endMs}`);
   });

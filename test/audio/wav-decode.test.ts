@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { AudioError } from "../../src/audio/audio-error.ts";
 import { decodeWav } from "../../src/audio/wav-decode.ts";
 import { encodeWavMuLaw, encodeWavPcm16 } from "../../src/audio/wav-encode.ts";
@@ -14,7 +14,9 @@ const SEED_DIR = new URL("../fixtures/seed-samples/", import.meta.url);
 function maxError(decoded: Int16Array, expected: number[]): number {
   assert.equal(decoded.length, expected.length);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(decoded[i]! - expected[i]! * 32768));
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(decoded[i]! - expected[i]! * 32768));
+  }
   return worst;
 }
 
@@ -43,10 +45,19 @@ describe("decodeWav: every supported encoding", () => {
       assert.equal(info.channels, 1);
       assert.equal(info.frameCount, tone.length);
       assert.equal(info.durationMs, 50);
-      assert.ok(maxError(clip.samples, tone) <= tolerance, `error ${maxError(clip.samples, tone)} > ${tolerance}`);
+      assert.ok(
+        maxError(clip.samples, tone) <= tolerance,
+        `error ${maxError(clip.samples, tone)} > ${tolerance}`,
+      );
     });
     test(`${encoding} ${bitDepth}-bit in WAVE_FORMAT_EXTENSIBLE`, () => {
-      const { info, clip } = decodeSpec({ channels: [tone], sampleRateHz: 16000, encoding, bitDepth, extensible: true });
+      const { info, clip } = decodeSpec({
+        channels: [tone],
+        sampleRateHz: 16000,
+        encoding,
+        bitDepth,
+        extensible: true,
+      });
       assert.equal(info.extensible, true);
       assert.equal(info.encoding, encoding);
       assert.ok(maxError(clip.samples, tone) <= tolerance);
@@ -62,7 +73,12 @@ describe("decodeWav: every supported encoding", () => {
   for (const rate of [8000, 11025, 22050, 44100, 48000, 96000]) {
     test(`sample rate ${rate} Hz is kept and drives the duration`, () => {
       const signal = sineWave(300, rate, 100);
-      const { info, clip } = decodeSpec({ channels: [signal], sampleRateHz: rate, encoding: "pcm", bitDepth: 16 });
+      const { info, clip } = decodeSpec({
+        channels: [signal],
+        sampleRateHz: rate,
+        encoding: "pcm",
+        bitDepth: 16,
+      });
       assert.equal(info.sampleRateHz, rate);
       assert.equal(clip.sampleRateHz, rate);
       assert.ok(Math.abs(info.durationMs - 100) < 1000 / rate);
@@ -74,13 +90,24 @@ describe("decodeWav: channel down-mix", () => {
   test("stereo is averaged to mono", () => {
     const left = [0.5, 0.5, -0.25, 0];
     const right = [0.5, -0.5, -0.25, 0.5];
-    const { info, clip } = decodeSpec({ channels: [left, right], sampleRateHz: 8000, encoding: "pcm", bitDepth: 16 });
+    const { info, clip } = decodeSpec({
+      channels: [left, right],
+      sampleRateHz: 8000,
+      encoding: "pcm",
+      bitDepth: 16,
+    });
     assert.equal(info.channels, 2);
     assert.deepEqual([...clip.samples], [16384, 0, -8192, 8192]);
   });
   test("6-channel extensible 24-bit is averaged to mono", () => {
     const channels = [0.6, 0.3, 0, -0.3, 0.3, 0.6].map((value) => [value, -value]);
-    const { info, clip } = decodeSpec({ channels, sampleRateHz: 48000, encoding: "pcm", bitDepth: 24, extensible: true });
+    const { info, clip } = decodeSpec({
+      channels,
+      sampleRateHz: 48000,
+      encoding: "pcm",
+      bitDepth: 24,
+      extensible: true,
+    });
     assert.equal(info.channels, 6);
     assert.equal(info.extensible, true);
     assert.ok(Math.abs(clip.samples[0]! - 0.25 * 32768) <= 1);
@@ -164,17 +191,36 @@ describe("decodeWav: rejections name the file and the reason", () => {
   ];
   for (const [formatTag, pattern] of formats) {
     test(`format 0x${formatTag.toString(16)}`, () => {
-      rejects(buildWav({ channels: [tone], sampleRateHz: 8000, encoding: "raw", bitDepth: 8, formatTag, rawData: new Uint8Array(40) }), pattern);
+      rejects(
+        buildWav({
+          channels: [tone],
+          sampleRateHz: 8000,
+          encoding: "raw",
+          bitDepth: 8,
+          formatTag,
+          rawData: new Uint8Array(40),
+        }),
+        pattern,
+      );
     });
     test(`format 0x${formatTag.toString(16)} inside WAVE_FORMAT_EXTENSIBLE`, () => {
       rejects(
-        buildWav({ channels: [tone], sampleRateHz: 8000, encoding: "raw", bitDepth: 8, formatTag, extensible: true, rawData: new Uint8Array(40) }),
+        buildWav({
+          channels: [tone],
+          sampleRateHz: 8000,
+          encoding: "raw",
+          bitDepth: 8,
+          formatTag,
+          extensible: true,
+          rawData: new Uint8Array(40),
+        }),
         pattern,
       );
     });
   }
   test("empty file", () => rejects(new Uint8Array(0), /empty file/));
-  test("not a WAV at all", () => rejects(new TextEncoder().encode("ID3\u0003 this is an mp3 file"), /not a WAV file/));
+  test("not a WAV at all", () =>
+    rejects(new TextEncoder().encode("ID3\u0003 this is an mp3 file"), /not a WAV file/));
   test("too short to be a WAV", () => rejects(new TextEncoder().encode("RIFF"), /not a WAV file/));
   test("RIFX (big-endian)", () => {
     const bytes = buildWav({ channels: [tone], sampleRateHz: 8000, encoding: "pcm", bitDepth: 16 });
@@ -197,7 +243,16 @@ describe("decodeWav: rejections name the file and the reason", () => {
     rejects(buildWav({ channels: [[]], sampleRateHz: 8000, encoding: "pcm", bitDepth: 16 }), /no audio/);
   });
   test("data not a whole number of frames", () => {
-    rejects(buildWav({ channels: [[0], [0]], sampleRateHz: 8000, encoding: "raw", bitDepth: 16, rawData: new Uint8Array(6) }), /whole number/);
+    rejects(
+      buildWav({
+        channels: [[0], [0]],
+        sampleRateHz: 8000,
+        encoding: "raw",
+        bitDepth: 16,
+        rawData: new Uint8Array(6),
+      }),
+      /whole number/,
+    );
   });
   test("streamed WAV with unknown data size", () => {
     const bytes = buildWav({ channels: [tone], sampleRateHz: 8000, encoding: "pcm", bitDepth: 16 });
@@ -205,10 +260,29 @@ describe("decodeWav: rejections name the file and the reason", () => {
     rejects(bytes, /unknown/);
   });
   test("unsupported bit depth (12-bit PCM)", () => {
-    rejects(buildWav({ channels: [tone], sampleRateHz: 8000, encoding: "raw", bitDepth: 12, rawData: new Uint8Array(30) }), /bit depth 12/);
+    rejects(
+      buildWav({
+        channels: [tone],
+        sampleRateHz: 8000,
+        encoding: "raw",
+        bitDepth: 12,
+        rawData: new Uint8Array(30),
+      }),
+      /bit depth 12/,
+    );
   });
   test("16-bit float", () => {
-    rejects(buildWav({ channels: [tone], sampleRateHz: 8000, encoding: "raw", bitDepth: 16, formatTag: 3, rawData: new Uint8Array(20) }), /bit depth 16 for float/);
+    rejects(
+      buildWav({
+        channels: [tone],
+        sampleRateHz: 8000,
+        encoding: "raw",
+        bitDepth: 16,
+        formatTag: 3,
+        rawData: new Uint8Array(20),
+      }),
+      /bit depth 16 for float/,
+    );
   });
   test("zero channels", () => {
     const bytes = buildWav({ channels: [tone], sampleRateHz: 8000, encoding: "pcm", bitDepth: 16 });

@@ -14,35 +14,85 @@ const FIXTURE = join(REPO_ROOT, "fixtures", "query_01_balance.wav");
 /** A control character that reached the output unescaped (newlines between lines excepted). */
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
-
 describe("voxbench audio", () => {
   test("reports good files and a one-line error for bad ones, then exits 2", async () => {
     const dir = await mkdtemp(join(tmpdir(), "voxbench-audio-"));
     try {
       const stereo = join(dir, "stereo.wav");
-      await writeFile(stereo, buildWav({ channels: [sineWave(300, 44100, 500), sineWave(300, 44100, 500)], sampleRateHz: 44100, encoding: "float", bitDepth: 32 }));
+      await writeFile(
+        stereo,
+        buildWav({
+          channels: [sineWave(300, 44100, 500), sineWave(300, 44100, 500)],
+          sampleRateHz: 44100,
+          encoding: "float",
+          bitDepth: 32,
+        }),
+      );
       const adpcm = join(dir, "adpcm.wav");
-      await writeFile(adpcm, buildWav({ channels: [[0]], sampleRateHz: 8000, encoding: "raw", bitDepth: 4, formatTag: 0x11, rawData: new Uint8Array(64) }));
-      const result = await runCli(["audio", "fixtures/query_01_balance.wav", adpcm, stereo, "test/fixtures/seed-samples/noise_0_3s_uh.wav"]);
+      await writeFile(
+        adpcm,
+        buildWav({
+          channels: [[0]],
+          sampleRateHz: 8000,
+          encoding: "raw",
+          bitDepth: 4,
+          formatTag: 0x11,
+          rawData: new Uint8Array(64),
+        }),
+      );
+      const result = await runCli([
+        "audio",
+        "fixtures/query_01_balance.wav",
+        adpcm,
+        stereo,
+        "test/fixtures/seed-samples/noise_0_3s_uh.wav",
+      ]);
       assert.equal(result.code, 2);
-      assert.match(result.stdout, /fixtures\/query_01_balance\.wav\n {2}format {5}RIFF\/WAVE pcm 16-bit, 1 ch, 16000 Hz/);
+      assert.match(
+        result.stdout,
+        /fixtures\/query_01_balance\.wav\n {2}format {5}RIFF\/WAVE pcm 16-bit, 1 ch, 16000 Hz/,
+      );
       assert.match(result.stdout, /stereo\.wav\n {2}format {5}RIFF\/WAVE float 32-bit, 2 ch, 44100 Hz/);
       assert.match(result.stdout, /chunks: JUNK, fmt, FLLR, data/);
       assert.match(result.stdout, /sent as {4}pcm16 @ 16000 Hz/);
-      assert.deepEqual(result.stderr.trim().split("\n"), [`voxbench: ${adpcm}: unsupported WAV encoding: IMA ADPCM (format 0x0011); convert it to PCM first, e.g. \`sox in.wav -e signed-integer -b 16 out.wav\``]);
+      assert.deepEqual(result.stderr.trim().split("\n"), [
+        `voxbench: ${adpcm}: unsupported WAV encoding: IMA ADPCM (format 0x0011); convert it to PCM first, e.g. \`sox in.wav -e signed-integer -b 16 out.wav\``,
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   test("--json prints one object per file with the documented fields", async () => {
-    const result = await runCli(["audio", "--json", "--encoding", "mulaw", "fixtures/noise_03_cough.wav", "fixtures/tool_01_balance.wav", "missing.wav"]);
+    const result = await runCli([
+      "audio",
+      "--json",
+      "--encoding",
+      "mulaw",
+      "fixtures/noise_03_cough.wav",
+      "fixtures/tool_01_balance.wav",
+      "missing.wav",
+    ]);
     assert.equal(result.code, 2);
     const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(lines.length, 3);
-    const [cough, tool, missing] = lines as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+    const [cough, tool, missing] = lines as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
     for (const report of [cough, tool]) {
-      for (const field of ["file", "sampleRate", "channels", "bitDepth", "durationMs", "rmsDbfs", "speechSegments"]) {
+      for (
+        const field of [
+          "file",
+          "sampleRate",
+          "channels",
+          "bitDepth",
+          "durationMs",
+          "rmsDbfs",
+          "speechSegments",
+        ]
+      ) {
         assert.ok(field in report, `missing ${field}`);
       }
       assert.deepEqual(report.conversion && (report.conversion as { sampleRate: number }).sampleRate, 8000);
@@ -59,13 +109,15 @@ describe("voxbench audio", () => {
   });
 
   test("bad options are one line and exit 2", async () => {
-    for (const args of [
-      ["audio", "fixtures/bot_01_balance.wav", "--encoding", "mulaw", "--sample-rate", "16000"],
-      ["audio", "fixtures/bot_01_balance.wav", "--sample-rate", "fast"],
-      ["audio", "fixtures/bot_01_balance.wav", "--encoding", "opus"],
-      ["audio", "fixtures/bot_01_balance.wav", "--colour"],
-      ["frobnicate"],
-    ]) {
+    for (
+      const args of [
+        ["audio", "fixtures/bot_01_balance.wav", "--encoding", "mulaw", "--sample-rate", "16000"],
+        ["audio", "fixtures/bot_01_balance.wav", "--sample-rate", "fast"],
+        ["audio", "fixtures/bot_01_balance.wav", "--encoding", "opus"],
+        ["audio", "fixtures/bot_01_balance.wav", "--colour"],
+        ["frobnicate"],
+      ]
+    ) {
       const result = await runCli(args);
       assert.equal(result.code, 2, args.join(" "));
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
@@ -108,7 +160,9 @@ describe("voxbench audio", () => {
       // Among good files: each bad one is reported, the good one still inspected.
       const mixed = await runCliWithin(["audio", "--json", fifo, FIXTURE, "/dev/zero"]);
       assert.equal(mixed.code, 2);
-      const reports = linesOf(mixed.stdout).map((line) => JSON.parse(line) as { file: string; error?: string; sampleRate?: number });
+      const reports = linesOf(mixed.stdout).map((line) =>
+        JSON.parse(line) as { file: string; error?: string; sampleRate?: number }
+      );
       assert.deepEqual(reports[0], { file: fifo, error: "not a regular file (a FIFO)" });
       assert.equal(reports[1]?.sampleRate, 16000);
       assert.deepEqual(reports[2], { file: "/dev/zero", error: "not a regular file (a character device)" });
@@ -127,14 +181,25 @@ describe("voxbench audio", () => {
       for (const output of [result.stdout, result.stderr]) {
         assert.doesNotMatch(output, RAW_CONTROL, "a raw control character was printed");
       }
-      assert.equal(linesOf(result.stdout)[0], `${dir}/query_\\u001b[2J\\u001b]0;owned\\u0007\\u000aline\\u202eevil.wav`);
+      assert.equal(
+        linesOf(result.stdout)[0],
+        `${dir}/query_\\u001b[2J\\u001b]0;owned\\u0007\\u000aline\\u202eevil.wav`,
+      );
       assert.match(result.stdout, /\n {2}format {5}RIFF\/WAVE pcm 16-bit/);
-      assert.deepEqual(linesOf(result.stderr), [`voxbench: ${dir}/gone\\u001b[31m\\u000d\\u009b.wav: file not found`]);
+      assert.deepEqual(linesOf(result.stderr), [
+        `voxbench: ${dir}/gone\\u001b[31m\\u000d\\u009b.wav: file not found`,
+      ]);
 
       // --json: one parseable line per file, giving back the real names.
       const json = await runCliWithin(["audio", "--json", good, missing]);
-      assert.doesNotMatch(json.stdout, RAW_CONTROL, "JSON.stringify leaves C1 controls raw: they must be escaped too");
-      const reports = linesOf(json.stdout).map((line) => JSON.parse(line) as { file: string; error?: string });
+      assert.doesNotMatch(
+        json.stdout,
+        RAW_CONTROL,
+        "JSON.stringify leaves C1 controls raw: they must be escaped too",
+      );
+      const reports = linesOf(json.stdout).map((line) =>
+        JSON.parse(line) as { file: string; error?: string }
+      );
       assert.deepEqual(reports.map((report) => report.file), [good, missing]);
       assert.equal(reports[1]?.error, "file not found");
     });
@@ -143,7 +208,17 @@ describe("voxbench audio", () => {
 
 describe("--audio-dir with entries that are not regular files", () => {
   // Nothing listens on port 9 (discard): had the run started, it would fail to connect instead.
-  const RUN = ["run", "--server", "ws://127.0.0.1:9/ws", "--requests", "1", "--concurrency", "1", "--no-export", "--quiet"];
+  const RUN = [
+    "run",
+    "--server",
+    "ws://127.0.0.1:9/ws",
+    "--requests",
+    "1",
+    "--concurrency",
+    "1",
+    "--no-export",
+    "--quiet",
+  ];
 
   test("a FIFO or a symlink to a FIFO named for a role stops the run before it starts", async () => {
     await inTempDir(async (dir) => {
@@ -152,7 +227,9 @@ describe("--audio-dir with entries that are not regular files", () => {
       const first = await runCliWithin([...RUN, "--audio-dir", dir]);
       assert.equal(first.code, 2, first.stdout + first.stderr);
       assert.equal(first.stdout, "");
-      assert.deepEqual(linesOf(first.stderr), [`voxbench: ${join(dir, "query_01.wav")}: not a regular file (a FIFO)`]);
+      assert.deepEqual(linesOf(first.stderr), [
+        `voxbench: ${join(dir, "query_01.wav")}: not a regular file (a FIFO)`,
+      ]);
 
       await rm(join(dir, "query_01.wav"));
       makeFifo(join(dir, "elsewhere"));
@@ -160,7 +237,9 @@ describe("--audio-dir with entries that are not regular files", () => {
       const second = await runCliWithin([...RUN, "--audio-dir", dir]);
       assert.equal(second.code, 2, second.stdout + second.stderr);
       assert.equal(second.stdout, "");
-      assert.deepEqual(linesOf(second.stderr), [`voxbench: ${join(dir, "query_02.wav")}: not a regular file (a FIFO)`]);
+      assert.deepEqual(linesOf(second.stderr), [
+        `voxbench: ${join(dir, "query_02.wav")}: not a regular file (a FIFO)`,
+      ]);
     });
   });
 
@@ -170,19 +249,25 @@ describe("--audio-dir with entries that are not regular files", () => {
       await symlink("/dev/zero", join(dir, "tool_01.wav"));
       const zero = await runCliWithin([...RUN, "--audio-dir", dir]);
       assert.equal(zero.code, 2);
-      assert.deepEqual(linesOf(zero.stderr), [`voxbench: ${join(dir, "tool_01.wav")}: not a regular file (a character device)`]);
+      assert.deepEqual(linesOf(zero.stderr), [
+        `voxbench: ${join(dir, "tool_01.wav")}: not a regular file (a character device)`,
+      ]);
 
       await rm(join(dir, "tool_01.wav"));
       await mkdir(join(dir, "noise_01.wav"));
       const folder = await runCliWithin([...RUN, "--audio-dir", dir]);
       assert.equal(folder.code, 2);
-      assert.deepEqual(linesOf(folder.stderr), [`voxbench: ${join(dir, "noise_01.wav")}: is a directory, not a file`]);
+      assert.deepEqual(linesOf(folder.stderr), [
+        `voxbench: ${join(dir, "noise_01.wav")}: is a directory, not a file`,
+      ]);
 
       await rm(join(dir, "noise_01.wav"), { recursive: true });
       makeFifo(join(dir, "manifest.json"));
       const manifest = await runCliWithin([...RUN, "--audio-dir", dir]);
       assert.equal(manifest.code, 2);
-      assert.deepEqual(linesOf(manifest.stderr), [`voxbench: ${join(dir, "manifest.json")}: not a regular file (a FIFO)`]);
+      assert.deepEqual(linesOf(manifest.stderr), [
+        `voxbench: ${join(dir, "manifest.json")}: not a regular file (a FIFO)`,
+      ]);
     });
   });
 });

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT, runCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
+import { type BotFixture, REPO_ROOT, runCli, startBotProcess } from "../helpers/cli.ts";
 import { MAX_CONFIG_FILE_BYTES } from "../../src/config/config-file.ts";
 import { linesOf, runCliWithin } from "../helpers/hang-guard.ts";
 
@@ -17,23 +17,66 @@ before(async () => {
 });
 after(() => bot.close());
 
-const QUICK = ["--concurrency", "1", "--requests", "1", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0", "--think-time", "0", "--quiet"];
+const QUICK = [
+  "--concurrency",
+  "1",
+  "--requests",
+  "1",
+  "--simple",
+  "1",
+  "--tools",
+  "0",
+  "--interruptions",
+  "0",
+  "--false-alarms",
+  "0",
+  "--think-time",
+  "0",
+  "--quiet",
+];
 
 describe("thresholds, targets and the exit code", () => {
   test("a failed threshold exits 1 after the report and exports are written, with verdicts in summary.json", async () => {
-    const result = await runCli(["--server", url, ...QUICK, "--threshold", "ttft.p95<1", "--threshold", "success_rate>0.5", "--export-dir", dir, "--run-id", "thresholds"]);
+    const result = await runCli([
+      "--server",
+      url,
+      ...QUICK,
+      "--threshold",
+      "ttft.p95<1",
+      "--threshold",
+      "success_rate>0.5",
+      "--export-dir",
+      dir,
+      "--run-id",
+      "thresholds",
+    ]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /threshold +ttft\.p95<1 +\d+\.\d ms +< 1\.0 ms +❌ fail/);
     assert.match(result.stdout, /threshold +success_rate>0\.5 +100\.0% +> 50\.0% +✅ pass/);
     assert.match(result.stdout, /1 check failed: exit code 1\./);
-    const summary = JSON.parse(await readFile(join(dir, "thresholds", "summary.json"), "utf8")) as { verdicts: { expression: string; status: string }[] };
-    assert.deepEqual(summary.verdicts.filter((verdict) => verdict.expression.startsWith("ttft.p95")).map((verdict) => verdict.status), ["fail"]);
+    const summary = JSON.parse(await readFile(join(dir, "thresholds", "summary.json"), "utf8")) as {
+      verdicts: { expression: string; status: string }[];
+    };
+    assert.deepEqual(
+      summary.verdicts.filter((verdict) => verdict.expression.startsWith("ttft.p95")).map((verdict) =>
+        verdict.status
+      ),
+      ["fail"],
+    );
   });
 
   test("--targets low-load passes against a quick bot, listing each target", async () => {
     const result = await runCli(["--server", url, ...QUICK, "--targets", "low-load", "--no-export"]);
     assert.equal(result.code, 0, result.stdout);
-    for (const name of ["TTFT mean (low-load)", "TTFT P95 (low-load)", "Total response mean (low-load)", "Connection time P95 (low-load)", "Success rate (low-load)"]) {
+    for (
+      const name of [
+        "TTFT mean (low-load)",
+        "TTFT P95 (low-load)",
+        "Total response mean (low-load)",
+        "Connection time P95 (low-load)",
+        "Success rate (low-load)",
+      ]
+    ) {
       assert.ok(result.stdout.includes(name), name);
     }
     assert.match(result.stdout, /All checks passed\./);
@@ -71,10 +114,19 @@ describe("config file", () => {
       const fromFile = await runCli(["run"], { cwd });
       assert.equal(fromFile.code, 1, fromFile.stderr);
       assert.match(fromFile.stdout, /Total Requests: {6}2/);
-      const summary = JSON.parse(await readFile(join(cwd, "out", "from-config", "summary.json"), "utf8")) as { config: { timeoutsS: { simple_query: number }; thresholds: string[] } };
+      const summary = JSON.parse(await readFile(join(cwd, "out", "from-config", "summary.json"), "utf8")) as {
+        config: { timeoutsS: { simple_query: number }; thresholds: string[] };
+      };
       assert.equal(summary.config.timeoutsS.simple_query, 20);
       assert.deepEqual(summary.config.thresholds, ["ttft.max<1"]);
-      const overridden = await runCli(["run", "--concurrency", "1", "--no-export", "--threshold", "ttft.max<60000"], { cwd });
+      const overridden = await runCli([
+        "run",
+        "--concurrency",
+        "1",
+        "--no-export",
+        "--threshold",
+        "ttft.max<60000",
+      ], { cwd });
       assert.equal(overridden.code, 0, overridden.stdout);
       assert.match(overridden.stdout, /Total Requests: {6}1/);
     } finally {
@@ -84,7 +136,21 @@ describe("config file", () => {
 
   test("--config FILE; unknown keys and bad files are errors, not ignored", async () => {
     const good = join(dir, "good.json");
-    await writeFile(good, JSON.stringify({ server: url, concurrency: 1, requests: 1, simple: 1, tools: 0, interruptions: 0, falseAlarms: 0, thinkTime: 0, export: false, quiet: true }));
+    await writeFile(
+      good,
+      JSON.stringify({
+        server: url,
+        concurrency: 1,
+        requests: 1,
+        simple: 1,
+        tools: 0,
+        interruptions: 0,
+        falseAlarms: 0,
+        thinkTime: 0,
+        export: false,
+        quiet: true,
+      }),
+    );
     const ok = await runCli(["--config", good], { cwd: REPO_ROOT });
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /Total Requests: {6}1/);
@@ -109,7 +175,9 @@ describe("config file", () => {
     }
     const missing = await runCli(["--config", join(dir, "nope.json")]);
     assert.equal(missing.code, 2);
-    assert.deepEqual(linesOf(missing.stderr), [`voxbench: --config ${join(dir, "nope.json")}: file not found`]);
+    assert.deepEqual(linesOf(missing.stderr), [
+      `voxbench: --config ${join(dir, "nope.json")}: file not found`,
+    ]);
   });
 
   test("a FIFO, a device, a directory or an oversized file as the config is one line and exit 2, at once", async () => {
@@ -142,7 +210,9 @@ describe("config file", () => {
       const implicit = await runCliWithin(["run", "--server", url], { cwd });
       assert.equal(implicit.code, 2, implicit.stderr);
       assert.equal(implicit.stdout, "");
-      assert.deepEqual(linesOf(implicit.stderr), ["voxbench: --config voxbench.config.json: not a regular file (a FIFO)"]);
+      assert.deepEqual(linesOf(implicit.stderr), [
+        "voxbench: --config voxbench.config.json: not a regular file (a FIFO)",
+      ]);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -150,7 +220,18 @@ describe("config file", () => {
 
   test("a config file that starts with a UTF-8 byte-order mark is read", async () => {
     const path = join(dir, "with-bom.json");
-    const options = { server: url, concurrency: 1, requests: 1, simple: 1, tools: 0, interruptions: 0, falseAlarms: 0, thinkTime: 0, export: false, quiet: true };
+    const options = {
+      server: url,
+      concurrency: 1,
+      requests: 1,
+      simple: 1,
+      tools: 0,
+      interruptions: 0,
+      falseAlarms: 0,
+      thinkTime: 0,
+      export: false,
+      quiet: true,
+    };
     await writeFile(path, `\ufeff${JSON.stringify(options, null, 2)}\r\n`);
     const result = await runCliWithin(["--config", path], { cwd: REPO_ROOT });
     assert.equal(result.code, 0, result.stdout + result.stderr);
@@ -162,6 +243,8 @@ describe("config file", () => {
     await writeFile(path, JSON.stringify({ "\u001b]0;x\u0007zz": 1 }));
     const result = await runCliWithin(["--config", path]);
     assert.equal(result.code, 2);
-    assert.deepEqual(linesOf(result.stderr), [`voxbench: ${dir}/odd\\u001b[2J\\u000a.json: unknown key "\\u001b]0;x\\u0007zz"`]);
+    assert.deepEqual(linesOf(result.stderr), [
+      `voxbench: ${dir}/odd\\u001b[2J\\u000a.json: unknown key "\\u001b]0;x\\u0007zz"`,
+    ]);
   });
 });

@@ -1,9 +1,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { shouldRelaunch, type LaunchContext } from "../../src/process/relaunch.ts";
+import { type LaunchContext, shouldRelaunch } from "../../src/process/relaunch.ts";
 import { UsageError } from "../../src/common/errors.ts";
 
-const TWO_CORES: LaunchContext = { runtime: "node", parallelism: 2, execArgv: [], nodeOptions: "", setting: undefined };
+const TWO_CORES: LaunchContext = {
+  runtime: "node",
+  parallelism: 2,
+  execArgv: [],
+  nodeOptions: "",
+  setting: undefined,
+};
 
 describe("shouldRelaunch", () => {
   test("only on request: VOXBENCH_SINGLE_THREADED_GC=1, on any machine; unset or 0 never", () => {
@@ -19,14 +25,38 @@ describe("shouldRelaunch", () => {
   });
 
   test("never when a GC-threading flag is already given, which includes the re-started process itself", () => {
-    for (const flag of ["--single-threaded-gc", "--single-threaded", "--single_threaded_gc", "--no-concurrent-marking", "--no-parallel-scavenge", "--v8-pool-size=1", "--parallel-marking"]) {
-      assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: ["--import", "tsx", flag], setting: "1" }), false, flag);
+    for (
+      const flag of [
+        "--single-threaded-gc",
+        "--single-threaded",
+        "--single_threaded_gc",
+        "--no-concurrent-marking",
+        "--no-parallel-scavenge",
+        "--v8-pool-size=1",
+        "--parallel-marking",
+      ]
+    ) {
+      assert.equal(
+        shouldRelaunch({ ...TWO_CORES, execArgv: ["--import", "tsx", flag], setting: "1" }),
+        false,
+        flag,
+      );
     }
     assert.equal(shouldRelaunch({ ...TWO_CORES, nodeOptions: "--v8-pool-size=2", setting: "1" }), false);
   });
 
   test("never under a debugger, a profiler or the permission model (one process is what they expect)", () => {
-    for (const flag of ["--inspect", "--inspect-brk=9230", "--cpu-prof", "--heap-prof", "--prof", "--permission", "--experimental-permission"]) {
+    for (
+      const flag of [
+        "--inspect",
+        "--inspect-brk=9230",
+        "--cpu-prof",
+        "--heap-prof",
+        "--prof",
+        "--permission",
+        "--experimental-permission",
+      ]
+    ) {
       assert.equal(shouldRelaunch({ ...TWO_CORES, execArgv: [flag], setting: "1" }), false, flag);
     }
     assert.equal(shouldRelaunch({ ...TWO_CORES, nodeOptions: "--inspect", setting: "1" }), false);
@@ -37,7 +67,12 @@ describe("shouldRelaunch", () => {
 
   test("any other setting is a usage error naming the variable", () => {
     for (const setting of ["yes", "auto"]) {
-      assert.throws(() => shouldRelaunch({ ...TWO_CORES, setting }), (error: unknown) => error instanceof UsageError && /VOXBENCH_SINGLE_THREADED_GC must be 0 or 1 \(got "/.test(error.message));
+      assert.throws(
+        () => shouldRelaunch({ ...TWO_CORES, setting }),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          /VOXBENCH_SINGLE_THREADED_GC must be 0 or 1 \(got "/.test(error.message),
+      );
     }
   });
 });

@@ -11,7 +11,16 @@ describe("voxbench serve", () => {
   test("prints the ready line, serves, and on SIGINT closes clients and flushes the turn log", async () => {
     const dir = await mkdtemp(join(tmpdir(), "voxbench-serve-cli-"));
     const logPath = join(dir, "turns.jsonl");
-    const cli = startCli(["serve", "--port", "0", "--reply-delay-ms", "40", "--done-event", "--log-turns", logPath]);
+    const cli = startCli([
+      "serve",
+      "--port",
+      "0",
+      "--reply-delay-ms",
+      "40",
+      "--done-event",
+      "--log-turns",
+      logPath,
+    ]);
     try {
       const ready = await cli.waitFor(/Server ready on port (\d+)/);
       const port = Number(/(\d+)/.exec(ready)![1]);
@@ -46,23 +55,28 @@ describe("voxbench serve", () => {
     try {
       const result = await runCli(["serve", "--port", String(port)]);
       assert.equal(result.code, 2);
-      assert.equal(result.stderr.trim(), `voxbench: port ${port} on 127.0.0.1 is already in use (use --port 0 for a free one)`);
+      assert.equal(
+        result.stderr.trim(),
+        `voxbench: port ${port} on 127.0.0.1 is already in use (use --port 0 for a free one)`,
+      );
     } finally {
       blocker.close();
     }
   });
 
   test("bad flags are one line and exit 2", async () => {
-    for (const args of [
-      ["serve", "--port", "70000"],
-      ["serve", "--llm-ttft-ms", "900,300"],
-      ["serve", "--faults", "close,explode"],
-      ["serve", "--fault-rate", "2"],
-      ["serve", "--pace", "0"],
-      ["serve", "--reply-encoding", "mulaw", "--reply-sample-rate", "16000"],
-      ["serve", "--audio-dir", "/nonexistent"],
-      ["serve", "--bogus"],
-    ]) {
+    for (
+      const args of [
+        ["serve", "--port", "70000"],
+        ["serve", "--llm-ttft-ms", "900,300"],
+        ["serve", "--faults", "close,explode"],
+        ["serve", "--fault-rate", "2"],
+        ["serve", "--pace", "0"],
+        ["serve", "--reply-encoding", "mulaw", "--reply-sample-rate", "16000"],
+        ["serve", "--audio-dir", "/nonexistent"],
+        ["serve", "--bogus"],
+      ]
+    ) {
       const result = await runCli(args);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);

@@ -2,21 +2,50 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import {
-  MIN_SECRET_LENGTH,
-  REDACTED,
   createRedactor,
   describeHeaderForError,
   isCredentialParameterName,
+  MIN_SECRET_LENGTH,
+  REDACTED,
+  type Redactor,
   redactText,
   redactUrl,
   redactUrlText,
   secretsOf,
-  type Redactor,
 } from "../../src/common/redact.ts";
 import { createRandom, type Random } from "../../src/common/random.ts";
 
 /** Characters that need some encoding somewhere (URL, JSON, HTML, CSV), mixed into generated secrets. */
-const AWKWARD_CHARACTERS = [" ", "+", "/", "=", "&", "%", "#", "?", "@", ":", ";", "é", "ü", "日", "😀", '"', "'", "<", ">", "\\", "-", "_", ".", "~", "!", "*", "(", ")"];
+const AWKWARD_CHARACTERS = [
+  " ",
+  "+",
+  "/",
+  "=",
+  "&",
+  "%",
+  "#",
+  "?",
+  "@",
+  ":",
+  ";",
+  "é",
+  "ü",
+  "日",
+  "😀",
+  '"',
+  "'",
+  "<",
+  ">",
+  "\\",
+  "-",
+  "_",
+  ".",
+  "~",
+  "!",
+  "*",
+  "(",
+  ")",
+];
 const PLAIN_CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /**
@@ -28,16 +57,52 @@ function generateSecret(random: Random): string {
   const length = 8 + random.index(17);
   let secret = "";
   while (Array.from(secret).length < length) {
-    secret += random.next() < 0.35 ? AWKWARD_CHARACTERS[random.index(AWKWARD_CHARACTERS.length)]! : PLAIN_CHARACTERS[random.index(PLAIN_CHARACTERS.length)]!;
+    secret += random.next() < 0.35
+      ? AWKWARD_CHARACTERS[random.index(AWKWARD_CHARACTERS.length)]!
+      : PLAIN_CHARACTERS[random.index(PLAIN_CHARACTERS.length)]!;
   }
   return random.next() < 0.5 ? `k${secret.trim()}z` : secret.trim();
 }
 
 const CREDENTIAL_NAMES = [
-  "token", "access_token", "refresh_token", "id_token", "auth", "authorization", "key", "api_key", "apikey", "x-api-key",
-  "apiKey", "API-KEY", "secret", "client_secret", "password", "passwd", "pass", "pwd", "signature", "sig", "X-Amz-Signature",
-  "X-Amz-Credential", "X-Amz-Security-Token", "session", "session_id", "sessionId", "jwt", "bearer", "credential", "credentials",
-  "code", "ticket", "cookie", "private", "private_key", "subscription-key", "access.token", "Token",
+  "token",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "auth",
+  "authorization",
+  "key",
+  "api_key",
+  "apikey",
+  "x-api-key",
+  "apiKey",
+  "API-KEY",
+  "secret",
+  "client_secret",
+  "password",
+  "passwd",
+  "pass",
+  "pwd",
+  "signature",
+  "sig",
+  "X-Amz-Signature",
+  "X-Amz-Credential",
+  "X-Amz-Security-Token",
+  "session",
+  "session_id",
+  "sessionId",
+  "jwt",
+  "bearer",
+  "credential",
+  "credentials",
+  "code",
+  "ticket",
+  "cookie",
+  "private",
+  "private_key",
+  "subscription-key",
+  "access.token",
+  "Token",
 ];
 const INNOCENT_PARAMETERS: ReadonlyArray<readonly [string, string]> = [
   ["lang", "en"],
@@ -82,8 +147,14 @@ function formEncoded(text: string): string {
  * compiles its patterns); the secrets are random, so none hides another.
  */
 function generateRun(random: Random, runIndex: number): GeneratedRun {
-  const [plain, bearer, basic, userinfo, encoded, doubleEncoded, form] = Array.from({ length: 7 }, () => generateSecret(random));
-  const names = Array.from({ length: 3 }, (_, index) => CREDENTIAL_NAMES[(runIndex * 3 + index) % CREDENTIAL_NAMES.length]!);
+  const [plain, bearer, basic, userinfo, encoded, doubleEncoded, form] = Array.from(
+    { length: 7 },
+    () => generateSecret(random),
+  );
+  const names = Array.from(
+    { length: 3 },
+    (_, index) => CREDENTIAL_NAMES[(runIndex * 3 + index) % CREDENTIAL_NAMES.length]!,
+  );
   const asUserName = runIndex % 2 === 0;
   const query = [
     `${names[0]}=${encodeURIComponent(encoded!)}`,
@@ -93,7 +164,11 @@ function generateRun(random: Random, runIndex: number): GeneratedRun {
   ].join("&");
   return {
     url: `wss://${asUserName ? "" : "user:"}${encodeURIComponent(userinfo!)}@${HOST_AND_PATH}?${query}`,
-    headers: { "X-Api-Key": plain!, Authorization: `Bearer ${bearer!}`, "Proxy-Authorization": `Basic ${base64(`user:${basic!}`)}` },
+    headers: {
+      "X-Api-Key": plain!,
+      Authorization: `Bearer ${bearer!}`,
+      "Proxy-Authorization": `Basic ${base64(`user:${basic!}`)}`,
+    },
     given: [
       { secret: plain!, source: "plain header" },
       { secret: bearer!, source: "Bearer header" },
@@ -111,14 +186,20 @@ function lowerCaseHex(text: string): string {
 }
 
 function htmlEscape(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[character]!);
+  return text.replace(
+    /[&<>"']/g,
+    (character) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[character]!,
+  );
 }
 
 /** JSON as Python's json.dumps writes it by default (non-ASCII as \uXXXX), with Go's HTML-safe escapes of <, > and &. */
 function asciiJson(text: string): string {
   return JSON.stringify(text)
     .slice(1, -1)
-    .replace(/[\u0080-\uffff<>&]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    .replace(
+      /[\u0080-\uffff<>&]/g,
+      (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
 }
 
 /** Every encoding a secret is checked in. */
@@ -158,7 +239,12 @@ function assertHidden(redactor: Redactor, secret: string, label: string): void {
     if (encoded !== secret) assert.ok(!output.includes(secret), `plain form still there (${where})`);
     assert.ok(output.includes(REDACTED), `nothing redacted (${where})`);
     // Inside a longer base64 encoding, the characters that also carry the bytes around the secret stay.
-    if (!encodingName.startsWith("base64 of")) assert.ok(output.startsWith(REDACTED) && output.endsWith(REDACTED), `not redacted at start and end (${where})`);
+    if (!encodingName.startsWith("base64 of")) {
+      assert.ok(
+        output.startsWith(REDACTED) && output.endsWith(REDACTED),
+        `not redacted at start and end (${where})`,
+      );
+    }
     for (const word of CONTEXT_WORDS) assert.ok(output.includes(word), `surrounding text lost (${where})`);
   }
 }
@@ -184,7 +270,14 @@ describe("Redactor: generated secrets in every source and encoding", () => {
     for (const run of runs) {
       const shown = redactUrl(run.url);
       for (const { secret, source } of run.given.filter(({ source }) => !source.endsWith("header"))) {
-        for (const form of [secret, encodeURIComponent(secret), encodeURIComponent(encodeURIComponent(secret)), formEncoded(secret)]) {
+        for (
+          const form of [
+            secret,
+            encodeURIComponent(secret),
+            encodeURIComponent(encodeURIComponent(secret)),
+            formEncoded(secret),
+          ]
+        ) {
           assert.ok(!shown.includes(form), `${source}: ${shown}`);
         }
       }
@@ -197,7 +290,16 @@ describe("Redactor: generated secrets in every source and encoding", () => {
 
   test("a usage error describing a header shows at most its name", () => {
     for (const secret of secrets) {
-      for (const raw of [secret, `Bearer ${secret}`, `Authorization: Bearer ${secret}`, `X Api: ${secret}`, `: ${secret}`, `Authorization ${secret}`]) {
+      for (
+        const raw of [
+          secret,
+          `Bearer ${secret}`,
+          `Authorization: Bearer ${secret}`,
+          `X Api: ${secret}`,
+          `: ${secret}`,
+          `Authorization ${secret}`,
+        ]
+      ) {
         const described = describeHeaderForError(raw);
         assert.ok(described.includes(REDACTED), described);
         // Only a valid header name before the first ":" may show (a secret shaped "name:rest" shows
@@ -206,9 +308,14 @@ describe("Redactor: generated secrets in every source and encoding", () => {
         const value = colon >= 0 ? raw.slice(colon + 1).trim() : raw;
         const name = colon >= 0 ? raw.slice(0, colon).trim() : "";
         const hidden = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(name) ? value : raw;
-        if (hidden.length >= MIN_SECRET_LENGTH) assert.ok(!described.includes(hidden), `${JSON.stringify(raw)} shown: ${described}`);
+        if (hidden.length >= MIN_SECRET_LENGTH) {
+          assert.ok(!described.includes(hidden), `${JSON.stringify(raw)} shown: ${described}`);
+        }
         for (const piece of hidden.split(/[:\s]/).filter((piece) => piece.length >= MIN_SECRET_LENGTH)) {
-          assert.ok(!described.includes(piece), `${JSON.stringify(piece)} of ${JSON.stringify(raw)} shown: ${described}`);
+          assert.ok(
+            !described.includes(piece),
+            `${JSON.stringify(piece)} of ${JSON.stringify(raw)} shown: ${described}`,
+          );
         }
       }
       assert.equal(describeHeaderForError(`X-Api-Key: ${secret}`), `"X-Api-Key: ${REDACTED}"`);
@@ -219,25 +326,61 @@ describe("Redactor: generated secrets in every source and encoding", () => {
 describe("credential-looking parameter names", () => {
   test("every name on the list counts, in any case and with any separator", () => {
     for (const name of CREDENTIAL_NAMES) {
-      for (const variant of [name, name.toUpperCase(), name.replace(/[-_.]/g, "_"), name.replace(/[-_.]/g, "-"), name.replace(/[-_.]/g, ".")]) {
+      for (
+        const variant of [
+          name,
+          name.toUpperCase(),
+          name.replace(/[-_.]/g, "_"),
+          name.replace(/[-_.]/g, "-"),
+          name.replace(/[-_.]/g, "."),
+        ]
+      ) {
         assert.ok(isCredentialParameterName(variant), variant);
       }
     }
-    for (const name of ["PHPSESSID", "sid", "pin", "otp", "accessKeyId", "AWSAccessKeyId", "oauth_code", "auth_code", "passphrase"]) {
+    for (
+      const name of [
+        "PHPSESSID",
+        "sid",
+        "pin",
+        "otp",
+        "accessKeyId",
+        "AWSAccessKeyId",
+        "oauth_code",
+        "auth_code",
+        "passphrase",
+      ]
+    ) {
       assert.ok(isCredentialParameterName(name), name);
     }
   });
 
   test("innocent names are kept", () => {
     for (const [name] of INNOCENT_PARAMETERS) assert.ok(!isCredentialParameterName(name), name);
-    for (const name of ["format", "encoding", "user", "client_id", "room", "keyword", "design", "bypass", "passive", "v"]) {
+    for (
+      const name of [
+        "format",
+        "encoding",
+        "user",
+        "client_id",
+        "room",
+        "keyword",
+        "design",
+        "bypass",
+        "passive",
+        "v",
+      ]
+    ) {
       assert.ok(!isCredentialParameterName(name), name);
     }
   });
 
   test("innocent parameter values survive in the URL and in text", () => {
     const redactor = createRedactor(`${`wss://${HOST_AND_PATH}`}?${INNOCENT_QUERY}&token=t0k3n-value`, {});
-    assert.equal(redactUrl(`${`wss://${HOST_AND_PATH}`}?${INNOCENT_QUERY}&token=t0k3n-value`), `${`wss://${HOST_AND_PATH}`}?${INNOCENT_QUERY}&token=${REDACTED}`);
+    assert.equal(
+      redactUrl(`${`wss://${HOST_AND_PATH}`}?${INNOCENT_QUERY}&token=t0k3n-value`),
+      `${`wss://${HOST_AND_PATH}`}?${INNOCENT_QUERY}&token=${REDACTED}`,
+    );
     const text = INNOCENT_PARAMETERS.map(([, value]) => value).join(" ");
     assert.equal(redactor.text(text), text);
   });
@@ -253,10 +396,16 @@ describe("redactUrl", () => {
   });
 
   test("credential parameters in the query and the fragment; ';' separated pairs; encoded names", () => {
-    assert.equal(redactUrl("ws://h/ws?lang=en&Api%5FKey=k1&model=gpt"), `ws://h/ws?lang=en&Api%5FKey=${REDACTED}&model=gpt`);
+    assert.equal(
+      redactUrl("ws://h/ws?lang=en&Api%5FKey=k1&model=gpt"),
+      `ws://h/ws?lang=en&Api%5FKey=${REDACTED}&model=gpt`,
+    );
     assert.equal(redactUrl("ws://h/ws?a=1;token=xyz;b=2&lang=en"), `ws://h/ws?a=1;token=${REDACTED}&lang=en`);
     assert.equal(redactUrl("ws://h/ws?token=ab;cd&lang=en"), `ws://h/ws?token=${REDACTED}&lang=en`);
-    assert.equal(redactUrl("ws://h/ws#access_token=xyz&state=1"), `ws://h/ws#access_token=${REDACTED}&state=1`);
+    assert.equal(
+      redactUrl("ws://h/ws#access_token=xyz&state=1"),
+      `ws://h/ws#access_token=${REDACTED}&state=1`,
+    );
     assert.equal(redactUrl("ws://h/ws?token=&flag"), "ws://h/ws?token=&flag");
     assert.equal(redactUrl("ws://localhost:8000/ws"), "ws://localhost:8000/ws");
   });
@@ -275,7 +424,9 @@ describe("redactUrlText: best effort on malformed URLs", () => {
     ["wss://user:p?w@host/ws?x=1", `wss://${REDACTED}@host/ws?x=${REDACTED}`, ["user", "p?w"]],
     ["user:pw@host/ws", `${REDACTED}@host/ws`, ["user", "pw"]],
     ["ws://host/ws?email=a@b.com&token=t0kval", `ws://${REDACTED}@b.com&token=${REDACTED}`, ["t0kval"]],
-    ["ws://host with space/ws;session=s3ss?v", `ws://host with space/ws;session=${REDACTED}?${REDACTED}`, ["s3ss"]],
+    ["ws://host with space/ws;session=s3ss?v", `ws://host with space/ws;session=${REDACTED}?${REDACTED}`, [
+      "s3ss",
+    ]],
     ["ws://h/ws#tok3n", `ws://h/ws#${REDACTED}`, ["tok3n"]],
     ["not a url at all", "not a url at all", []],
   ];
@@ -293,34 +444,58 @@ describe("describeHeaderForError", () => {
     assert.equal(describeHeaderForError("Authorization: Bearer xyz"), `"Authorization: ${REDACTED}"`);
     assert.equal(describeHeaderForError("Bearer xyz"), `${REDACTED}, which has no ":"`);
     assert.equal(describeHeaderForError(": xyz"), `${REDACTED}, whose name before ":" is empty`);
-    assert.equal(describeHeaderForError("Bearer xyz:abc"), `${REDACTED}, whose name before ":" is not a valid header name`);
-    assert.equal(describeHeaderForError(`${"a".repeat(65)}: v`), `${REDACTED}, whose name before ":" is not a valid header name`);
+    assert.equal(
+      describeHeaderForError("Bearer xyz:abc"),
+      `${REDACTED}, whose name before ":" is not a valid header name`,
+    );
+    assert.equal(
+      describeHeaderForError(`${"a".repeat(65)}: v`),
+      `${REDACTED}, whose name before ":" is not a valid header name`,
+    );
   });
 });
 
 describe("secret collection", () => {
   test("secretsOf lists the plain forms, longest first", () => {
-    assert.deepEqual(secretsOf("ws://h/ws?token=abc123", { Authorization: "Bearer xyz789" }), ["Bearer xyz789", "abc123", "xyz789"]);
-    assert.deepEqual(secretsOf("wss://u:p%40ss@h/ws?sig=a%2Bb%20c", {}), ["a%2Bb%20c", "u:p%40ss", "p%40ss", "u:p@ss", "a b c", "a+b c", "p@ss"]);
+    assert.deepEqual(secretsOf("ws://h/ws?token=abc123", { Authorization: "Bearer xyz789" }), [
+      "Bearer xyz789",
+      "abc123",
+      "xyz789",
+    ]);
+    assert.deepEqual(secretsOf("wss://u:p%40ss@h/ws?sig=a%2Bb%20c", {}), [
+      "a%2Bb%20c",
+      "u:p%40ss",
+      "p%40ss",
+      "u:p@ss",
+      "a b c",
+      "a+b c",
+      "p@ss",
+    ]);
   });
 
   test(`secrets shorter than ${MIN_SECRET_LENGTH} characters and setting words are not searched for in text`, () => {
     const redactor = createRedactor("ws://h/ws?private=true&sig=abc", { "X-Id": "xyz" });
-    assert.equal(redactUrl("ws://h/ws?private=true&sig=abc"), `ws://h/ws?private=${REDACTED}&sig=${REDACTED}`);
+    assert.equal(
+      redactUrl("ws://h/ws?private=true&sig=abc"),
+      `ws://h/ws?private=${REDACTED}&sig=${REDACTED}`,
+    );
     assert.equal(redactor.text(`{"ok": true, "id": "xyz", "abc": 1}`), `{"ok": true, "id": "xyz", "abc": 1}`);
   });
 
   test("cookie values, auth parameters and a Basic credential's parts", () => {
     const redactor = createRedactor("ws://h/ws", {
       Cookie: "sessionid=c00kie-value; theme=midnight",
-      "X-Amz-Auth": "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20240101/us-east-1, SignedHeaders=host, Signature=deadbeef1234",
+      "X-Amz-Auth":
+        "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20240101/us-east-1, SignedHeaders=host, Signature=deadbeef1234",
       Authorization: "Basic dXNlcjpodW50ZXIy",
     });
-    const output = redactor.text("c00kie-value midnight AKIAEXAMPLE/20240101/us-east-1 deadbeef1234 user:hunter2 hunter2 host");
+    const output = redactor.text(
+      "c00kie-value midnight AKIAEXAMPLE/20240101/us-east-1 deadbeef1234 user:hunter2 hunter2 host",
+    );
     assert.equal(output, `${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} host`);
   });
 
-  test("a credential value holding \";\" is a secret whole and up to the \";\"", () => {
+  test('a credential value holding ";" is a secret whole and up to the ";"', () => {
     const redactor = createRedactor("ws://h/ws?token=ab12;cd34&lang=en", {});
     assert.equal(redactor.text("saw ab12;cd34 and ab12 alone"), `saw ${REDACTED} and ${REDACTED} alone`);
   });
@@ -333,12 +508,20 @@ describe("secret collection", () => {
   test("redactText keeps working with a list of secrets, now in every encoding", () => {
     const secrets = ["Bearer abcd1234", "abcd/1234"];
     assert.equal(redactText("rejected token Bearer abcd1234", secrets), `rejected token ${REDACTED}`);
-    assert.equal(redactText("echo abcd%2f1234 and YWJjZC8xMjM0", secrets), `echo ${REDACTED} and ${REDACTED}`);
+    assert.equal(
+      redactText("echo abcd%2f1234 and YWJjZC8xMjM0", secrets),
+      `echo ${REDACTED} and ${REDACTED}`,
+    );
   });
 
   test("the Redactor's url() and error() helpers", () => {
-    const redactor = createRedactor("wss://bot.example/ws?api_key=k3y%2Fxyz", { Authorization: "Basic dXNlcjpodW50ZXIy" });
-    assert.equal(redactor.url("wss://bot.example/k3y%2Fxyz/ws?lang=en"), `wss://bot.example/${REDACTED}/ws?lang=en`);
+    const redactor = createRedactor("wss://bot.example/ws?api_key=k3y%2Fxyz", {
+      Authorization: "Basic dXNlcjpodW50ZXIy",
+    });
+    assert.equal(
+      redactor.url("wss://bot.example/k3y%2Fxyz/ws?lang=en"),
+      `wss://bot.example/${REDACTED}/ws?lang=en`,
+    );
     assert.equal(redactor.error(new Error("401 for user:hunter2")), `401 for ${REDACTED}`);
     assert.equal(redactor.error("k3y/xyz"), REDACTED);
   });
@@ -348,10 +531,30 @@ describe("performance", () => {
   test("text() scans 100 KB holding ten secrets in a few milliseconds", () => {
     const random = createRandom(7);
     const secrets = Array.from({ length: 5 }, () => generateSecret(random));
-    const query = secrets.map((secret, index) => `${CREDENTIAL_NAMES[index]}=${encodeURIComponent(secret)}`).join("&");
-    const headers = { Authorization: `Bearer ${generateSecret(random)}`, "X-Api-Key": generateSecret(random) };
-    const redactor = createRedactor(`wss://${encodeURIComponent(generateSecret(random))}@bot.example/ws?${query}`, headers);
-    const words = ["the", "caller", "asked", "about", "their", "order", "status", "and", "the", "bot", "replied", "politely"];
+    const query = secrets.map((secret, index) => `${CREDENTIAL_NAMES[index]}=${encodeURIComponent(secret)}`)
+      .join("&");
+    const headers = {
+      Authorization: `Bearer ${generateSecret(random)}`,
+      "X-Api-Key": generateSecret(random),
+    };
+    const redactor = createRedactor(
+      `wss://${encodeURIComponent(generateSecret(random))}@bot.example/ws?${query}`,
+      headers,
+    );
+    const words = [
+      "the",
+      "caller",
+      "asked",
+      "about",
+      "their",
+      "order",
+      "status",
+      "and",
+      "the",
+      "bot",
+      "replied",
+      "politely",
+    ];
     const parts: string[] = [];
     let length = 0;
     while (length < 100_000) {

@@ -18,12 +18,24 @@ const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name ==
 console.log(JSON.stringify({ accepted, newSpaceMiB: newSpace.space_size / 1048576 }));
 `;
 
-function churn(tune: boolean, env: Record<string, string> = {}): { accepted: boolean | null; newSpaceMiB: number } {
+function churn(
+  tune: boolean,
+  env: Record<string, string> = {},
+): { accepted: boolean | null; newSpaceMiB: number } {
   const runtime = currentRuntime().name;
-  const args = runtime === "deno" ? ["eval", "--ext=ts", CHURN, ...(tune ? ["--tune"] : [])] : ["--import", "tsx", "--input-type=module", "-e", CHURN, ...(tune ? ["--", "--tune"] : [])];
-  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const args = runtime === "deno"
+    ? ["eval", "--ext=ts", CHURN, ...(tune ? ["--tune"] : [])]
+    : ["--import", "tsx", "--input-type=module", "-e", CHURN, ...(tune ? ["--", "--tune"] : [])];
+  const child = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   assert.equal(child.status, 0, child.stderr);
-  return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { accepted: boolean | null; newSpaceMiB: number };
+  return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as {
+    accepted: boolean | null;
+    newSpaceMiB: number;
+  };
 }
 
 describe("keepYoungGenerationSmall", () => {
@@ -32,7 +44,10 @@ describe("keepYoungGenerationSmall", () => {
     assert.equal(tuned.accepted, true);
     if (currentRuntime().name === "node") {
       const untuned = churn(false);
-      assert.ok(untuned.newSpaceMiB >= 8, `untuned young generation ${untuned.newSpaceMiB} MiB: the churn must make it grow`);
+      assert.ok(
+        untuned.newSpaceMiB >= 8,
+        `untuned young generation ${untuned.newSpaceMiB} MiB: the churn must make it grow`,
+      );
       assert.ok(tuned.newSpaceMiB <= 4, `tuned young generation ${tuned.newSpaceMiB} MiB`);
     } else {
       // Deno's V8 (14.x) grows the young generation by other rules; only --v8-flags=--max-semi-space-size
@@ -43,6 +58,11 @@ describe("keepYoungGenerationSmall", () => {
   test("a semi-space size the user gave Node (here in NODE_OPTIONS) is left alone", () => {
     const own = churn(true, { NODE_OPTIONS: "--max-semi-space-size=4" });
     assert.equal(own.accepted, false);
-    if (currentRuntime().name === "node") assert.ok(own.newSpaceMiB > 4, `young generation ${own.newSpaceMiB} MiB: Node's own flag (4 MiB semi-spaces) must apply`);
+    if (currentRuntime().name === "node") {
+      assert.ok(
+        own.newSpaceMiB > 4,
+        `young generation ${own.newSpaceMiB} MiB: Node's own flag (4 MiB semi-spaces) must apply`,
+      );
+    }
   });
 });

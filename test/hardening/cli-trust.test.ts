@@ -32,7 +32,9 @@ function encodings(secret: string): string[] {
 
 function assertNoSecret(text: string, where: string): void {
   for (const secret of [SECRET, QUERY_SECRET]) {
-    for (const form of encodings(secret)) assert.ok(!text.includes(form), `${where} shows ${JSON.stringify(form)}:\n${text.slice(0, 2000)}`);
+    for (const form of encodings(secret)) {
+      assert.ok(!text.includes(form), `${where} shows ${JSON.stringify(form)}:\n${text.slice(0, 2000)}`);
+    }
   }
 }
 
@@ -46,22 +48,50 @@ describe("secrets in what the CLI prints and writes", () => {
       ws.send(JSON.stringify({ event: "connected", session_id: `sess-${encodeURIComponent(token)}` }));
       ws.on("message", (data) => {
         if (!String(data).includes("speech_end")) return;
-        ws.send(JSON.stringify({ event: "error", message: `denied ${auth} (${Buffer.from(token).toString("base64")}) for ${request.url}; raw ${decodeURIComponent(request.url!.split("key=")[1]!)}` }));
+        ws.send(
+          JSON.stringify({
+            event: "error",
+            message: `denied ${auth} (${Buffer.from(token).toString("base64")}) for ${request.url}; raw ${
+              decodeURIComponent(request.url!.split("key=")[1]!)
+            }`,
+          }),
+        );
         ws.close(4001, `bad ${encodeURIComponent(token).toLowerCase()}`);
       });
     });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
     const dir = await mkdtemp(join(tmpdir(), "voxbench-echo-"));
     try {
-      const url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws?api-key=${encodeURIComponent(QUERY_SECRET)}&lang=en`;
-      const result = await runCli(["--server", url, "--header", `Authorization: Bearer ${SECRET}`, "--concurrency", "1", "--requests", "2", "--think-time", "0", ...SIMPLE, "--export-dir", dir, "--run-id", "echo"]);
+      const url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws?api-key=${
+        encodeURIComponent(QUERY_SECRET)
+      }&lang=en`;
+      const result = await runCli([
+        "--server",
+        url,
+        "--header",
+        `Authorization: Bearer ${SECRET}`,
+        "--concurrency",
+        "1",
+        "--requests",
+        "2",
+        "--think-time",
+        "0",
+        ...SIMPLE,
+        "--export-dir",
+        dir,
+        "--run-id",
+        "echo",
+      ]);
       assert.equal(result.code, 1, result.stderr); // every turn failed: the success-rate alarm fails
       assertNoSecret(result.stdout, "the console report");
       assertNoSecret(result.stderr, "stderr");
       assertNoSecret(await readFile(join(dir, "echo", "summary.json"), "utf8"), "summary.json");
       const csv = await readFile(join(dir, "echo", "turns.csv"), "utf8");
       assertNoSecret(csv, "turns.csv");
-      assert.match(csv, /denied \[redacted\] \(\[redacted\]\) for \/ws\?api-key=\[redacted\]&lang=en; raw \[redacted\]/);
+      assert.match(
+        csv,
+        /denied \[redacted\] \(\[redacted\]\) for \/ws\?api-key=\[redacted\]&lang=en; raw \[redacted\]/,
+      );
     } finally {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -72,10 +102,20 @@ describe("secrets in what the CLI prints and writes", () => {
   test("usage errors never echo a secret: a --header without a name, a bad --server URL", async () => {
     const noName = await runCli(["--header", `Bearer ${SECRET}`, "--no-export"]);
     assert.equal(noName.code, 2);
-    assert.match(noName.stderr, /^voxbench: --header must look like "Name: value" \(got \[redacted\], which has no ":"\)\n$/);
-    const badUrl = await runCli(["--server", `ws//user:${encodeURIComponent(SECRET)}@host/ws?token=${encodeURIComponent(QUERY_SECRET)}`, "--no-export"]);
+    assert.match(
+      noName.stderr,
+      /^voxbench: --header must look like "Name: value" \(got \[redacted\], which has no ":"\)\n$/,
+    );
+    const badUrl = await runCli([
+      "--server",
+      `ws//user:${encodeURIComponent(SECRET)}@host/ws?token=${encodeURIComponent(QUERY_SECRET)}`,
+      "--no-export",
+    ]);
     assert.equal(badUrl.code, 2);
-    assert.match(badUrl.stderr, /^voxbench: --server must be a ws:\/\/ or wss:\/\/ URL \(got "ws\/\/\[redacted\]@host\/ws\?token=\[redacted\]"\)\n$/);
+    assert.match(
+      badUrl.stderr,
+      /^voxbench: --server must be a ws:\/\/ or wss:\/\/ URL \(got "ws\/\/\[redacted\]@host\/ws\?token=\[redacted\]"\)\n$/,
+    );
     const crlf = await runCli(["--header", `X-Token: ${SECRET}\r\nInjected: 1`, "--no-export"]);
     assert.equal(crlf.code, 2);
     assert.match(crlf.stderr, /^voxbench: --header "X-Token": the value contains a line break/);
@@ -84,7 +124,11 @@ describe("secrets in what the CLI prints and writes", () => {
 });
 
 describe("refused before anything starts, in one line", () => {
-  const refused = async (args: readonly string[], pattern: RegExp, options: { cwd?: string } = {}): Promise<void> => {
+  const refused = async (
+    args: readonly string[],
+    pattern: RegExp,
+    options: { cwd?: string } = {},
+  ): Promise<void> => {
     const startedMs = performance.now();
     const result = await runCli(args, options);
     assert.equal(result.code, 2, result.stderr);
@@ -95,13 +139,19 @@ describe("refused before anything starts, in one line", () => {
   };
 
   test("--concurrency 1e6 and --requests 1e8", async () => {
-    await refused(["--concurrency", "1e6", "--no-export"], /--concurrency 1000000 is more callers than one process can drive in real time \(at most 10000\)/);
+    await refused(
+      ["--concurrency", "1e6", "--no-export"],
+      /--concurrency 1000000 is more callers than one process can drive in real time \(at most 10000\)/,
+    );
     await refused(["--requests", "1e8", "--no-export"], /one run records at most 1000000/);
   });
 
   test("a seed beyond 32 bits, an impossible threshold, a URL fragment", async () => {
     await refused(["--seed", "4294967296", "--no-export"], /--seed must be at most 4294967295/);
-    await refused(["--threshold", "success_rate>1.5", "--no-export"], /success_rate is a fraction from 0 to 1/);
+    await refused(
+      ["--threshold", "success_rate>1.5", "--no-export"],
+      /success_rate is a fraction from 0 to 1/,
+    );
     await refused(["--server", "ws://127.0.0.1:8000/ws#frag", "--no-export"], /#fragment/);
   });
 
@@ -109,7 +159,9 @@ describe("refused before anything starts, in one line", () => {
     const dir = await mkdtemp(join(tmpdir(), "voxbench-bool-"));
     try {
       await writeFile(join(dir, "voxbench.config.json"), JSON.stringify({ insecure: "yes" }));
-      await refused(["--no-export"], /--insecure is a switch: give true or false \(got "yes"\)/, { cwd: dir });
+      await refused(["--no-export"], /--insecure is a switch: give true or false \(got "yes"\)/, {
+        cwd: dir,
+      });
       await writeFile(join(dir, "voxbench.config.json"), JSON.stringify({ quiet: 1 }));
       await refused(["--no-export"], /--quiet is a switch: give true or false \(got 1\)/, { cwd: dir });
     } finally {
@@ -126,17 +178,37 @@ describe("9. Ctrl-C during a connect, and the plan in the report", () => {
     const dir = await mkdtemp(join(tmpdir(), "voxbench-connect-"));
     try {
       const url = `ws://127.0.0.1:${(silent.address() as { port: number }).port}/ws`;
-      const cli = startCli(["--server", url, "--connect-timeout", "30", "--concurrency", "3", "--requests", "4", ...SIMPLE, "--export-dir", dir, "--run-id", "connecting"]);
+      const cli = startCli([
+        "--server",
+        url,
+        "--connect-timeout",
+        "30",
+        "--concurrency",
+        "3",
+        "--requests",
+        "4",
+        ...SIMPLE,
+        "--export-dir",
+        dir,
+        "--run-id",
+        "connecting",
+      ]);
       await cli.waitFor(/voxbench: starting callers/);
       while (sockets.size < 3) await new Promise((resolve) => setTimeout(resolve, 20));
       const signalledMs = performance.now();
       cli.signal("SIGINT");
       const result = await cli.done;
       assert.equal(result.code, 130, result.stderr);
-      assert.ok(performance.now() - signalledMs < 3000, `stopping took ${(performance.now() - signalledMs).toFixed(0)} ms`);
+      assert.ok(
+        performance.now() - signalledMs < 3000,
+        `stopping took ${(performance.now() - signalledMs).toFixed(0)} ms`,
+      );
       assert.match(result.stdout, /Planned \/ Started \/ Completed: 12 \/ 3 \/ 0/);
       assert.match(result.stdout, /3 turn\(s\) in flight are marked cancelled, 9 never started/);
-      const summary = JSON.parse(await readFile(join(dir, "connecting", "summary.json"), "utf8")) as { turnCounts: unknown; summary: { outcomes: unknown } };
+      const summary = JSON.parse(await readFile(join(dir, "connecting", "summary.json"), "utf8")) as {
+        turnCounts: unknown;
+        summary: { outcomes: unknown };
+      };
       assert.deepEqual(summary.turnCounts, { planned: 12, started: 3, completed: 0 });
       assert.deepEqual(summary.summary.outcomes, { cancelled: 3 });
     } finally {

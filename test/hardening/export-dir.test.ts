@@ -11,10 +11,32 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../src/load/runner.ts";
 import { writeExports } from "../../src/report/exports.ts";
-import { runCli, startBotProcess, startCli, type BotFixture, type CliResult, type CliRun } from "../helpers/cli.ts";
+import {
+  type BotFixture,
+  type CliResult,
+  type CliRun,
+  runCli,
+  startBotProcess,
+  startCli,
+} from "../helpers/cli.ts";
 import { quickLibrary } from "../helpers/test-audio.ts";
 
-const QUICK = ["--concurrency", "1", "--requests", "2", "--think-time", "0", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0"];
+const QUICK = [
+  "--concurrency",
+  "1",
+  "--requests",
+  "2",
+  "--think-time",
+  "0",
+  "--simple",
+  "1",
+  "--tools",
+  "0",
+  "--interruptions",
+  "0",
+  "--false-alarms",
+  "0",
+];
 
 let bot: BotFixture;
 before(async () => {
@@ -26,7 +48,13 @@ after(() => bot.close());
  * Starts the CLI in a private mount namespace with a tmpfs (`mountOptions`) mounted on
  * `mountPoint`; `before` is shell code run first (it sees the mount point as "$0").
  */
-function startCliOnTmpfs(mountPoint: string, mountOptions: string, args: readonly string[], env: Record<string, string> = {}, before = ""): CliRun {
+function startCliOnTmpfs(
+  mountPoint: string,
+  mountOptions: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  before = "",
+): CliRun {
   const script = `mount -t tmpfs -o ${mountOptions} tmpfs "$0" || exit 97; ${before} exec "$@"`;
   return startCli(args, { env, wrapper: ["unshare", "-rm", "sh", "-c", script, mountPoint] });
 }
@@ -44,19 +72,34 @@ describe("the export folder is checked before the run starts", () => {
   test("a file where the folder should be", async () => {
     const file = join(bot.dir, "a-file");
     await writeFile(file, "x");
-    assertRefusedBeforeStart(await runCli(["--server", bot.url, ...QUICK, "--export-dir", file]), /it is a file, not a folder/);
+    assertRefusedBeforeStart(
+      await runCli(["--server", bot.url, ...QUICK, "--export-dir", file]),
+      /it is a file, not a folder/,
+    );
   });
 
   test("a folder under a file", async () => {
     const file = join(bot.dir, "another-file");
     await writeFile(file, "x");
-    assertRefusedBeforeStart(await runCli(["--server", bot.url, ...QUICK, "--export-dir", join(file, "exports")]), /a part of the path is a file/);
+    assertRefusedBeforeStart(
+      await runCli(["--server", bot.url, ...QUICK, "--export-dir", join(file, "exports")]),
+      /a part of the path is a file/,
+    );
   });
 
   test("a read-only file system", async () => {
     const mountPoint = await mkdtemp(join(tmpdir(), "voxbench-ro-"));
     try {
-      assertRefusedBeforeStart(await startCliOnTmpfs(mountPoint, "ro,size=1m", ["--server", bot.url, ...QUICK, "--export-dir", join(mountPoint, "exports")]).done, /read-only/);
+      assertRefusedBeforeStart(
+        await startCliOnTmpfs(mountPoint, "ro,size=1m", [
+          "--server",
+          bot.url,
+          ...QUICK,
+          "--export-dir",
+          join(mountPoint, "exports"),
+        ]).done,
+        /read-only/,
+      );
     } finally {
       await rm(mountPoint, { recursive: true, force: true });
     }
@@ -65,7 +108,16 @@ describe("the export folder is checked before the run starts", () => {
   test("a full disk", async () => {
     const mountPoint = await mkdtemp(join(tmpdir(), "voxbench-full-"));
     try {
-      assertRefusedBeforeStart(await startCliOnTmpfs(mountPoint, "size=16k", ["--server", bot.url, ...QUICK, "--export-dir", mountPoint]).done, /no space left/);
+      assertRefusedBeforeStart(
+        await startCliOnTmpfs(mountPoint, "size=16k", [
+          "--server",
+          bot.url,
+          ...QUICK,
+          "--export-dir",
+          mountPoint,
+        ]).done,
+        /no space left/,
+      );
     } finally {
       await rm(mountPoint, { recursive: true, force: true });
     }
@@ -81,15 +133,29 @@ describe("results are never lost at the end", () => {
       // every byte of it (the trigger file is outside the private mount, where this test sees it).
       const trigger = join(fallbackTmp, "fill-now");
       // (It gives up after 20 s, so a CLI that failed early cannot leave it holding the output pipes.)
-      const filler = `( n=0; while [ ! -e '${trigger}' ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n+1)); done; cat /dev/zero > "$0/filler" 2>/dev/null ) &`;
-      const cli = startCliOnTmpfs(mountPoint, "size=1m", ["--server", bot.url, ...QUICK, "--export-dir", mountPoint, "--run-id", "filled"], { TMPDIR: fallbackTmp }, filler);
+      const filler =
+        `( n=0; while [ ! -e '${trigger}' ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n+1)); done; cat /dev/zero > "$0/filler" 2>/dev/null ) &`;
+      const cli = startCliOnTmpfs(
+        mountPoint,
+        "size=1m",
+        ["--server", bot.url, ...QUICK, "--export-dir", mountPoint, "--run-id", "filled"],
+        { TMPDIR: fallbackTmp },
+        filler,
+      );
       await cli.waitFor(/voxbench: starting callers/);
       await writeFile(trigger, "");
       const result = await cli.done;
       assert.equal(result.code, 0, result.stderr);
       const fallbackDir = join(fallbackTmp, "voxbench-exports", "filled");
-      assert.match(result.stderr, new RegExp(`could not write the exports to ${mountPoint}: no space left on the device; wrote them to ${fallbackDir} instead`));
-      const summary = JSON.parse(await readFile(join(fallbackDir, "summary.json"), "utf8")) as { summary: { turns: number } };
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `could not write the exports to ${mountPoint}: no space left on the device; wrote them to ${fallbackDir} instead`,
+        ),
+      );
+      const summary = JSON.parse(await readFile(join(fallbackDir, "summary.json"), "utf8")) as {
+        summary: { turns: number };
+      };
       assert.equal(summary.summary.turns, 2);
       assert.equal((await readFile(join(fallbackDir, "turns.csv"), "utf8")).trim().split("\n").length, 3);
     } finally {
@@ -109,11 +175,24 @@ describe("results are never lost at the end", () => {
 
   test("writeExports racing itself on one run id: every result is kept, none overwritten", async () => {
     // Any finished run will do: this one's only turn is refused at once.
-    const result = await run({ server: "ws://127.0.0.1:9/ws", concurrency: 1, requests: 1, seed: 1, runId: "race-run", audioLibrary: quickLibrary() });
+    const result = await run({
+      server: "ws://127.0.0.1:9/ws",
+      concurrency: 1,
+      requests: 1,
+      seed: 1,
+      runId: "race-run",
+      audioLibrary: quickLibrary(),
+    });
     const dir = join(bot.dir, "race");
     await mkdir(dir);
     const paths = await Promise.all(Array.from({ length: 5 }, () => writeExports(result, dir)));
     assert.equal(new Set(paths.map((path) => path.dir)).size, 5);
-    assert.deepEqual((await readdir(dir)).sort(), ["race-run", "race-run-2", "race-run-3", "race-run-4", "race-run-5"]);
+    assert.deepEqual((await readdir(dir)).sort(), [
+      "race-run",
+      "race-run-2",
+      "race-run-3",
+      "race-run-4",
+      "race-run-5",
+    ]);
   });
 });

@@ -24,7 +24,14 @@ describe("servers that fail or attack", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
     try {
       const port = (silent.address() as { port: number }).port;
-      const result = await run({ server: `ws://127.0.0.1:${port}/ws`, concurrency: 2, requests: 2, seed: 1, audioLibrary: quickLibrary(), timeoutsS: { connect: 0.3 } });
+      const result = await run({
+        server: `ws://127.0.0.1:${port}/ws`,
+        concurrency: 2,
+        requests: 2,
+        seed: 1,
+        audioLibrary: quickLibrary(),
+        timeoutsS: { connect: 0.3 },
+      });
       assert.equal(result.summary.connectionErrors, 4);
       assert.match(result.turns[0]!.error!, /no WebSocket handshake within 300 ms/);
       assert.ok(result.durationMs < 3000, `took ${result.durationMs} ms`);
@@ -41,10 +48,21 @@ describe("servers that fail or attack", () => {
     });
     const dir = await mkdtemp(join(tmpdir(), "voxbench-hostile-"));
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 1, seed: 1, weights: SIMPLE, audioLibrary: quickLibrary(), runId: "hostile" });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: SIMPLE,
+        audioLibrary: quickLibrary(),
+        runId: "hostile",
+      });
       assert.equal(result.turns[0]!.outcome, "server_error");
       const report = formatConsoleReport(result);
-      assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(report.replace(/\n/g, "")), "a control character reached the report");
+      assert.ok(
+        !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(report.replace(/\n/g, "")),
+        "a control character reached the report",
+      );
       assert.match(report, /e\.g\. server error: boom red {2}=cmd/);
       const csv = await readFile((await writeExports(result, dir)).turnsCsv, "utf8");
       assert.ok(!csv.includes("\u001b"));
@@ -60,7 +78,15 @@ describe("servers that fail or attack", () => {
       if (message.type === "speech_end") connection.ws.close(4003, "quota exceeded");
     });
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 2, seed: 1, weights: SIMPLE, audioLibrary: quickLibrary(), thinkTimeS: { min: 0, max: 0 } });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 2,
+        seed: 1,
+        weights: SIMPLE,
+        audioLibrary: quickLibrary(),
+        thinkTimeS: { min: 0, max: 0 },
+      });
       for (const turn of result.turns) {
         assert.equal(turn.outcome, "closed_by_server");
         assert.equal(turn.close_code, 4003);
@@ -75,7 +101,10 @@ describe("servers that fail or attack", () => {
 describe("real deployments: headers, TLS, secrets", () => {
   test("--header values reach the server and are redacted everywhere voxbench writes", async () => {
     const seen: string[] = [];
-    const http = createHttpsServer({ key: readFileSync(new URL("key.pem", TLS_DIR)), cert: readFileSync(new URL("cert.pem", TLS_DIR)) });
+    const http = createHttpsServer({
+      key: readFileSync(new URL("key.pem", TLS_DIR)),
+      cert: readFileSync(new URL("cert.pem", TLS_DIR)),
+    });
     const wss = new WebSocketServer({ server: http });
     wss.on("connection", (ws, request) => {
       seen.push(String(request.headers.authorization));
@@ -99,7 +128,13 @@ describe("real deployments: headers, TLS, secrets", () => {
       assert.deepEqual(seen, ["Bearer s3cret-token-123"]);
       assert.equal(result.turns[0]!.outcome, "closed_by_server");
       const paths = await writeExports(result, dir);
-      for (const text of [formatConsoleReport(result), await readFile(paths.summaryJson, "utf8"), await readFile(paths.turnsCsv, "utf8")]) {
+      for (
+        const text of [
+          formatConsoleReport(result),
+          await readFile(paths.summaryJson, "utf8"),
+          await readFile(paths.turnsCsv, "utf8"),
+        ]
+      ) {
         assert.ok(!text.includes("s3cret-token-123"), "header value leaked");
         assert.ok(!text.includes("qwerty-secret-42"), "query token leaked");
       }
@@ -112,13 +147,21 @@ describe("real deployments: headers, TLS, secrets", () => {
   });
 
   test("wss:// checks certificates by default; --insecure accepts a self-signed one", async () => {
-    const http = createHttpsServer({ key: readFileSync(new URL("key.pem", TLS_DIR)), cert: readFileSync(new URL("cert.pem", TLS_DIR)) });
+    const http = createHttpsServer({
+      key: readFileSync(new URL("key.pem", TLS_DIR)),
+      cert: readFileSync(new URL("cert.pem", TLS_DIR)),
+    });
     const wss = new WebSocketServer({ server: http });
     wss.on("connection", (ws) => {
       ws.send(JSON.stringify({ event: "connected", session_id: "tls" }));
       ws.on("message", (data) => {
         if (String(data).includes("speech_end")) {
-          ws.send(JSON.stringify({ event: "play_audio", audio: Buffer.from(new Int16Array(1600).buffer).toString("base64") }));
+          ws.send(
+            JSON.stringify({
+              event: "play_audio",
+              audio: Buffer.from(new Int16Array(1600).buffer).toString("base64"),
+            }),
+          );
           ws.send(JSON.stringify({ event: "response_done" }));
         }
       });
@@ -126,10 +169,26 @@ describe("real deployments: headers, TLS, secrets", () => {
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
     const url = `wss://127.0.0.1:${(http.address() as { port: number }).port}/ws`;
     try {
-      const strict = await run({ server: url, concurrency: 1, requests: 1, seed: 1, weights: SIMPLE, audioLibrary: quickLibrary() });
+      const strict = await run({
+        server: url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: SIMPLE,
+        audioLibrary: quickLibrary(),
+      });
       assert.equal(strict.turns[0]!.outcome, "connect_error");
       assert.match(strict.turns[0]!.error!, /TLS certificate rejected .*use --insecure/);
-      const insecure = await run({ server: url, insecure: true, concurrency: 1, requests: 1, seed: 1, weights: SIMPLE, audioLibrary: quickLibrary(), maxGapMs: 0 });
+      const insecure = await run({
+        server: url,
+        insecure: true,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: SIMPLE,
+        audioLibrary: quickLibrary(),
+        maxGapMs: 0,
+      });
       assert.equal(insecure.turns[0]!.outcome, "ok", insecure.turns[0]!.error ?? "");
       assert.equal(insecure.turns[0]!.reply_end, "done_event");
     } finally {

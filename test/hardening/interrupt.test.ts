@@ -1,8 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
+import { type BotFixture, startBotProcess, startCli } from "../helpers/cli.ts";
 
 let bot: BotFixture;
 let dir: string;
@@ -13,7 +13,22 @@ before(async () => {
 });
 after(() => bot.close());
 
-const LONG_RUN = ["--concurrency", "3", "--requests", "50", "--think-time", "0", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0"];
+const LONG_RUN = [
+  "--concurrency",
+  "3",
+  "--requests",
+  "50",
+  "--think-time",
+  "0",
+  "--simple",
+  "1",
+  "--tools",
+  "0",
+  "--interruptions",
+  "0",
+  "--false-alarms",
+  "0",
+];
 
 /**
  * Each case runs twice: in one process ("0"), and through the launcher that re-starts Node with
@@ -30,7 +45,9 @@ describe("Ctrl-C and SIGTERM mid-run", () => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       test(`${signal} (${mode.name}): stops, reports and exports what finished (marked partial), exits 130`, async () => {
         const runId = `interrupted-${signal}-${mode.env.VOXBENCH_SINGLE_THREADED_GC}`;
-        const cli = startCli(["--server", url, ...LONG_RUN, "--export-dir", dir, "--run-id", runId], { env: mode.env });
+        const cli = startCli(["--server", url, ...LONG_RUN, "--export-dir", dir, "--run-id", runId], {
+          env: mode.env,
+        });
         // Mid-run, with a few turns done (2 s of speech, 100 ms delay, about 750 ms of reply each):
         // the first progress line comes with the first turn that ends 5 s after the start.
         await cli.waitFor(/\[voxbench\] ([3-9]|[1-9]\d+)\/150 turns/);
@@ -39,10 +56,18 @@ describe("Ctrl-C and SIGTERM mid-run", () => {
         const result = await cli.done;
         assert.equal(result.code, 130, result.stderr);
         assert.ok(performance.now() - signalledAt < 3000, "stopping took too long");
-        assert.equal(result.stderr.match(/stopping \(finishing the report; press Ctrl-C again to quit at once\)/g)?.length, 1, result.stderr);
+        assert.equal(
+          result.stderr.match(/stopping \(finishing the report; press Ctrl-C again to quit at once\)/g)
+            ?.length,
+          1,
+          result.stderr,
+        );
         assert.match(result.stdout, /PARTIAL RESULTS/);
         assert.match(result.stdout, /LOAD TEST PERFORMANCE REPORT/);
-        const summary = JSON.parse(await readFile(join(dir, runId, "summary.json"), "utf8")) as { interrupted: boolean; summary: { turns: number; ok: number } };
+        const summary = JSON.parse(await readFile(join(dir, runId, "summary.json"), "utf8")) as {
+          interrupted: boolean;
+          summary: { turns: number; ok: number };
+        };
         assert.equal(summary.interrupted, true);
         assert.ok(summary.summary.ok >= 3, `${summary.summary.ok} turns finished`);
         assert.ok(summary.summary.turns < 150);

@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isDeno, runCli, startCli, startBotProcess, type BotFixture } from "../helpers/cli.ts";
+import { type BotFixture, isDeno, runCli, startBotProcess, startCli } from "../helpers/cli.ts";
 
 let bot: BotFixture;
 let dir: string;
@@ -18,8 +18,39 @@ before(async () => {
 });
 after(() => bot.close());
 
-const SHORT_RUN = ["--concurrency", "1", "--requests", "1", "--think-time", "0", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0", "--quiet"];
-const LONG_RUN = ["--concurrency", "3", "--requests", "50", "--think-time", "0", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0"];
+const SHORT_RUN = [
+  "--concurrency",
+  "1",
+  "--requests",
+  "1",
+  "--think-time",
+  "0",
+  "--simple",
+  "1",
+  "--tools",
+  "0",
+  "--interruptions",
+  "0",
+  "--false-alarms",
+  "0",
+  "--quiet",
+];
+const LONG_RUN = [
+  "--concurrency",
+  "3",
+  "--requests",
+  "50",
+  "--think-time",
+  "0",
+  "--simple",
+  "1",
+  "--tools",
+  "0",
+  "--interruptions",
+  "0",
+  "--false-alarms",
+  "0",
+];
 const FORCED = { VOXBENCH_SINGLE_THREADED_GC: "1" };
 
 interface Summary {
@@ -36,7 +67,9 @@ describe("re-starting under --single-threaded-gc", () => {
   test("VOXBENCH_SINGLE_THREADED_GC=1 runs the work in Node under the flag (Deno: ignored), =0 does not, and summary.json says which", async () => {
     for (const [setting, expected] of [["1", !isDeno], ["0", false]] as const) {
       const runId = `setting-${setting}`;
-      const result = await runCli(["--server", url, ...SHORT_RUN, "--export-dir", dir, "--run-id", runId], { env: { VOXBENCH_SINGLE_THREADED_GC: setting } });
+      const result = await runCli(["--server", url, ...SHORT_RUN, "--export-dir", dir, "--run-id", runId], {
+        env: { VOXBENCH_SINGLE_THREADED_GC: setting },
+      });
       assert.equal(result.code, 0, result.stderr);
       const summary = await readSummary(runId);
       assert.equal(summary.summary.ok, 1);
@@ -45,14 +78,19 @@ describe("re-starting under --single-threaded-gc", () => {
   });
 
   test("a bad VOXBENCH_SINGLE_THREADED_GC is one line and exit 2", async () => {
-    const result = await runCli(["--server", url, ...SHORT_RUN, "--no-export"], { env: { VOXBENCH_SINGLE_THREADED_GC: "yes" } });
+    const result = await runCli(["--server", url, ...SHORT_RUN, "--no-export"], {
+      env: { VOXBENCH_SINGLE_THREADED_GC: "yes" },
+    });
     assert.equal(result.code, 2);
     assert.equal(result.stderr, 'voxbench: VOXBENCH_SINGLE_THREADED_GC must be 0 or 1 (got "yes")\n');
   });
 
   test("a terminal's Ctrl-C (the whole process group) is one stop request: partial results, exit 130", async () => {
     const runId = "group-sigint";
-    const cli = startCli(["--server", url, ...LONG_RUN, "--export-dir", dir, "--run-id", runId], { env: FORCED, detached: true });
+    const cli = startCli(["--server", url, ...LONG_RUN, "--export-dir", dir, "--run-id", runId], {
+      env: FORCED,
+      detached: true,
+    });
     // Mid-run: after the first progress line, which follows a finished turn.
     await cli.waitFor(/\[voxbench\] [1-9]\d*\/150 turns/);
     cli.signalGroup("SIGINT");
@@ -74,9 +112,13 @@ describe("re-starting under --single-threaded-gc", () => {
     assert.equal(result.stderr.match(/shutting down the reference bot/g)?.length, 1, result.stderr);
   });
 
-  test("if the launcher is killed outright, the run it started stops and still writes its results", { skip: isDeno ? "Deno is never re-started: there is no launcher" : false }, async () => {
+  test("if the launcher is killed outright, the run it started stops and still writes its results", {
+    skip: isDeno ? "Deno is never re-started: there is no launcher" : false,
+  }, async () => {
     const runId = "launcher-killed";
-    const cli = startCli(["--server", url, ...LONG_RUN, "--export-dir", dir, "--run-id", runId], { env: FORCED });
+    const cli = startCli(["--server", url, ...LONG_RUN, "--export-dir", dir, "--run-id", runId], {
+      env: FORCED,
+    });
     await cli.waitFor(/\[voxbench\] [1-9]\d*\/150 turns/);
     cli.signal("SIGKILL");
     // The worker outlives its launcher and holds the pipes, so this also waits for the worker.

@@ -10,10 +10,25 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
-import { REPO_ROOT, runtimeCommand, startBotProcess, startCli, type BotFixture } from "../helpers/cli.ts";
+import { type BotFixture, REPO_ROOT, runtimeCommand, startBotProcess, startCli } from "../helpers/cli.ts";
 
 const CLI = join(REPO_ROOT, "src/cli.ts");
-const LONG_RUN = ["--concurrency", "3", "--requests", "50", "--think-time", "0", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0"];
+const LONG_RUN = [
+  "--concurrency",
+  "3",
+  "--requests",
+  "50",
+  "--think-time",
+  "0",
+  "--simple",
+  "1",
+  "--tools",
+  "0",
+  "--interruptions",
+  "0",
+  "--false-alarms",
+  "0",
+];
 
 let bot: BotFixture;
 before(async () => {
@@ -39,7 +54,9 @@ async function appears(path: string, limitMs: number): Promise<void> {
       await stat(path);
       return;
     } catch {
-      if (performance.now() - startMs > limitMs) throw new Error(`${path} did not appear within ${limitMs} ms`);
+      if (performance.now() - startMs > limitMs) {
+        throw new Error(`${path} did not appear within ${limitMs} ms`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -49,7 +66,21 @@ describe("stop signals", () => {
   test("GNU timeout -s INT (the child, then its group) is one stop: report, exports, exit 130", async () => {
     const runId = "under-timeout";
     const [command, ...prefix] = runtimeCommand(CLI);
-    const child = spawn("timeout", ["--preserve-status", "-s", "INT", "5", command!, ...prefix, "--server", bot.url, ...LONG_RUN, "--export-dir", bot.dir, "--run-id", runId], {
+    const child = spawn("timeout", [
+      "--preserve-status",
+      "-s",
+      "INT",
+      "5",
+      command!,
+      ...prefix,
+      "--server",
+      bot.url,
+      ...LONG_RUN,
+      "--export-dir",
+      bot.dir,
+      "--run-id",
+      runId,
+    ], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -58,7 +89,9 @@ describe("stop signals", () => {
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("close", (exitCode) => resolve(exitCode)));
+    const code = await new Promise<number | null>((resolve) =>
+      child.on("close", (exitCode) => resolve(exitCode))
+    );
     assert.equal(code, 130, stderr);
     assert.equal(stderr.match(/voxbench: stopping/g)?.length, 1, stderr);
     assert.match(stdout, /LOAD TEST PERFORMANCE REPORT/);
@@ -70,7 +103,9 @@ describe("stop signals", () => {
 
   test("the same Ctrl-C delivered directly and to the group is one stop", async () => {
     const runId = "group-and-direct";
-    const cli = startCli(["--server", bot.url, ...LONG_RUN, "--export-dir", bot.dir, "--run-id", runId], { detached: true });
+    const cli = startCli(["--server", bot.url, ...LONG_RUN, "--export-dir", bot.dir, "--run-id", runId], {
+      detached: true,
+    });
     await cli.waitFor(/voxbench: starting callers/);
     await new Promise((resolve) => setTimeout(resolve, 500));
     cli.signal("SIGINT");
@@ -100,7 +135,23 @@ describe("stop signals", () => {
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
     try {
       const url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws`;
-      const cli = startCli(["--server", url, "--concurrency", "1", "--requests", "3", "--simple", "1", "--tools", "0", "--interruptions", "0", "--false-alarms", "0", "--no-export"]);
+      const cli = startCli([
+        "--server",
+        url,
+        "--concurrency",
+        "1",
+        "--requests",
+        "3",
+        "--simple",
+        "1",
+        "--tools",
+        "0",
+        "--interruptions",
+        "0",
+        "--false-alarms",
+        "0",
+        "--no-export",
+      ]);
       await asked;
       cli.signal("SIGINT");
       await cli.waitFor(/voxbench: stopping/);
@@ -109,8 +160,15 @@ describe("stop signals", () => {
       cli.signal("SIGINT");
       const result = await cli.done;
       assert.equal(result.code, 130);
-      assert.ok(performance.now() - secondAtMs < 700, `quitting took ${(performance.now() - secondAtMs).toFixed(0)} ms`);
-      assert.doesNotMatch(result.stdout, /LOAD TEST PERFORMANCE REPORT/, "the second Ctrl-C quits without the report");
+      assert.ok(
+        performance.now() - secondAtMs < 700,
+        `quitting took ${(performance.now() - secondAtMs).toFixed(0)} ms`,
+      );
+      assert.doesNotMatch(
+        result.stdout,
+        /LOAD TEST PERFORMANCE REPORT/,
+        "the second Ctrl-C quits without the report",
+      );
     } finally {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -120,10 +178,24 @@ describe("stop signals", () => {
 
   test("under npm (as npx runs it): SIGTERM to npm stops the run, which still writes its results", async () => {
     const runId = "under-npm";
-    const command = [...runtimeCommand(CLI), "--server", bot.url, ...LONG_RUN, "--export-dir", bot.dir, "--run-id", runId, "--quiet"];
+    const command = [
+      ...runtimeCommand(CLI),
+      "--server",
+      bot.url,
+      ...LONG_RUN,
+      "--export-dir",
+      bot.dir,
+      "--run-id",
+      runId,
+      "--quiet",
+    ];
     const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(" ");
     // npm exec -c runs `sh -c <command>`, the same chain as npx: npm -> sh -> voxbench.
-    const npm = spawn("npm", ["exec", "--yes", "-c", quoted], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
+    const npm = spawn("npm", ["exec", "--yes", "-c", quoted], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: "ignore",
+    });
     await new Promise((resolve) => setTimeout(resolve, 5000));
     npm.kill("SIGTERM");
     const summaryPath = join(bot.dir, runId, "summary.json");

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net";
 import { createServer as createHttpServer } from "node:http";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { run } from "../../src/load/runner.ts";
 import { MAX_CONCURRENCY, MAX_TURNS } from "../../src/load/options.ts";
 import { defineScenario } from "../../src/scenarios/define.ts";
@@ -26,7 +26,10 @@ async function botThatStopsReading(): Promise<{ url: string; close(): Promise<vo
   wss.on("connection", (ws: WebSocket) => {
     (ws as unknown as { _socket: Socket })._socket.pause();
     ws.send(JSON.stringify({ event: "connected", session_id: "deaf" }));
-    const chunk = JSON.stringify({ event: "play_audio", audio: Buffer.from(new Uint8Array(3200)).toString("base64") });
+    const chunk = JSON.stringify({
+      event: "play_audio",
+      audio: Buffer.from(new Uint8Array(3200)).toString("base64"),
+    });
     const timer = setInterval(() => ws.readyState === ws.OPEN && ws.send(chunk), 50);
     timers.add(timer);
     ws.on("close", () => clearInterval(timer));
@@ -60,10 +63,22 @@ describe("1. every write has a deadline", () => {
     const bot = await botThatStopsReading();
     try {
       const startedMs = performance.now();
-      const result = await run({ server: bot.url, concurrency: 1, requests: 2, seed: 1, weights: NONE, scenarios: [{ scenario: flood, weight: 1 }], audioLibrary: quickLibrary(), thinkTimeS: { min: 0, max: 0 } });
+      const result = await run({
+        server: bot.url,
+        concurrency: 1,
+        requests: 2,
+        seed: 1,
+        weights: NONE,
+        scenarios: [{ scenario: flood, weight: 1 }],
+        audioLibrary: quickLibrary(),
+        thinkTimeS: { min: 0, max: 0 },
+      });
       const elapsedMs = performance.now() - startedMs;
       assert.deepEqual(result.turns.map((turn) => turn.outcome), ["write_timeout", "write_timeout"]);
-      assert.match(result.turns[0]!.error!, /the bot stopped reading: a 1048576-byte frame could not be written within 1\.5 s/);
+      assert.match(
+        result.turns[0]!.error!,
+        /the bot stopped reading: a 1048576-byte frame could not be written within 1\.5 s/,
+      );
       assert.ok(elapsedMs < 10_000, `two 1.5 s timeouts took ${elapsedMs.toFixed(0)} ms`);
     } finally {
       await bot.close();
@@ -75,12 +90,24 @@ describe("1. every write has a deadline", () => {
     try {
       const controller = new AbortController();
       const stuck = defineScenario({ ...flood, name: "stuck", timeoutS: 60 });
-      const running = run({ server: bot.url, concurrency: 2, requests: 5, seed: 1, weights: NONE, scenarios: [{ scenario: stuck, weight: 1 }], audioLibrary: quickLibrary(), signal: controller.signal });
+      const running = run({
+        server: bot.url,
+        concurrency: 2,
+        requests: 5,
+        seed: 1,
+        weights: NONE,
+        scenarios: [{ scenario: stuck, weight: 1 }],
+        audioLibrary: quickLibrary(),
+        signal: controller.signal,
+      });
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const abortedMs = performance.now();
       controller.abort();
       const result = await running;
-      assert.ok(performance.now() - abortedMs < 3500, `stopping took ${(performance.now() - abortedMs).toFixed(0)} ms`);
+      assert.ok(
+        performance.now() - abortedMs < 3500,
+        `stopping took ${(performance.now() - abortedMs).toFixed(0)} ms`,
+      );
       assert.equal(result.interrupted, true);
       assert.deepEqual(result.turns.map((turn) => turn.outcome), ["cancelled", "cancelled"]);
       assert.deepEqual(result.turnCounts, { planned: 10, started: 2, completed: 0 });
@@ -98,7 +125,14 @@ describe("7. every measured value is kept, whatever the outcome", () => {
       void done.then(() => connection.ws.close(4000, "gone"));
     });
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 1, seed: 1, weights: SIMPLE, audioLibrary: quickLibrary() });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: SIMPLE,
+        audioLibrary: quickLibrary(),
+      });
       const turn = result.turns[0]!;
       assert.equal(turn.outcome, "closed_by_server");
       assert.ok(turn.ttft_ms !== null && turn.ttft_ms >= 0, `ttft_ms ${turn.ttft_ms}`);
@@ -116,7 +150,16 @@ describe("7. every measured value is kept, whatever the outcome", () => {
       if (message.type === "speech_end") connection.stream(2, 20);
     });
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 1, seed: 1, weights: { ...NONE, tools: 1 }, audioLibrary: quickLibrary(), replyEnd: "done", timeoutsS: { tool: 0.8 } });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: { ...NONE, tools: 1 },
+        audioLibrary: quickLibrary(),
+        replyEnd: "done",
+        timeoutsS: { tool: 0.8 },
+      });
       const turn = result.turns[0]!;
       assert.equal(turn.outcome, "timeout_reply_end");
       assert.ok(turn.ttft_ms !== null, "ttft_ms kept");
@@ -141,20 +184,43 @@ describe("11. --reconnect", () => {
     const library = quickLibrary(300);
     const port = await freePort();
     const url = `ws://127.0.0.1:${port}/ws`;
-    const common = { server: url, concurrency: 2, requests: 2, seed: 3, weights: SIMPLE, audioLibrary: library, thinkTimeS: { min: 0, max: 0 }, timeoutsS: { simple: 5 } };
+    const common = {
+      server: url,
+      concurrency: 2,
+      requests: 2,
+      seed: 3,
+      weights: SIMPLE,
+      audioLibrary: library,
+      thinkTimeS: { min: 0, max: 0 },
+      timeoutsS: { simple: 5 },
+    };
     const without = await run(common);
-    assert.deepEqual(without.turns.map((turn) => turn.outcome), ["connect_error", "connect_error", "connect_error", "connect_error"]);
+    assert.deepEqual(without.turns.map((turn) => turn.outcome), [
+      "connect_error",
+      "connect_error",
+      "connect_error",
+      "connect_error",
+    ]);
     assert.equal(without.summary.connectionErrors, 4);
 
     // The bot starts listening 800 ms into the run: every first connect is refused at least once.
     const running = run({ ...common, reconnect: true });
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const bot = await serve({ port, replyDelayMs: 50, doneEvent: true, noiseThresholdMs: 150, replyAudio: library });
+    const bot = await serve({
+      port,
+      replyDelayMs: 50,
+      doneEvent: true,
+      noiseThresholdMs: 150,
+      replyAudio: library,
+    });
     try {
       const result = await running;
       assert.deepEqual(result.turns.map((turn) => turn.outcome), ["ok", "ok", "ok", "ok"]);
       const firstTurns = result.turns.filter((turn) => turn.turn_index === 0);
-      assert.ok(firstTurns.every((turn) => (turn.connect_attempts ?? 0) > 1), `attempts ${firstTurns.map((turn) => turn.connect_attempts)}`);
+      assert.ok(
+        firstTurns.every((turn) => (turn.connect_attempts ?? 0) > 1),
+        `attempts ${firstTurns.map((turn) => turn.connect_attempts)}`,
+      );
       assert.equal(result.config.reconnect, true);
     } finally {
       await bot.close();
@@ -163,7 +229,17 @@ describe("11. --reconnect", () => {
 
   test("with --reconnect, a bot that never comes back fails each turn after its timeout, not every turn at once", async () => {
     const port = await freePort();
-    const result = await run({ server: `ws://127.0.0.1:${port}/ws`, concurrency: 1, requests: 2, seed: 3, weights: SIMPLE, audioLibrary: quickLibrary(), thinkTimeS: { min: 0, max: 0 }, timeoutsS: { simple: 0.6 }, reconnect: true });
+    const result = await run({
+      server: `ws://127.0.0.1:${port}/ws`,
+      concurrency: 1,
+      requests: 2,
+      seed: 3,
+      weights: SIMPLE,
+      audioLibrary: quickLibrary(),
+      thinkTimeS: { min: 0, max: 0 },
+      timeoutsS: { simple: 0.6 },
+      reconnect: true,
+    });
     assert.deepEqual(result.turns.map((turn) => turn.outcome), ["connect_error", "connect_error"]);
     for (const turn of result.turns) {
       assert.ok((turn.connect_attempts ?? 0) >= 2, `attempts ${turn.connect_attempts}`);
@@ -187,8 +263,14 @@ describe("6. bounds and 10. bad options are refused before anything starts", () 
   });
 
   test("a header value with CR/LF or a control character, named without its value", async () => {
-    await refuse({ headers: { "X-Token": "abc\r\nInjected: yes" } }, /^--header "X-Token": the value contains a line break/);
-    await refuse({ headers: { "X-Token": "abc\u0001def" } }, /^--header "X-Token": the value contains a control character/);
+    await refuse(
+      { headers: { "X-Token": "abc\r\nInjected: yes" } },
+      /^--header "X-Token": the value contains a line break/,
+    );
+    await refuse(
+      { headers: { "X-Token": "abc\u0001def" } },
+      /^--header "X-Token": the value contains a control character/,
+    );
   });
 
   test("a URL with a #fragment, and a seed beyond 32 bits", async () => {
@@ -207,7 +289,13 @@ describe("6. bounds and 10. bad options are refused before anything starts", () 
     await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", () => resolve()));
     try {
       const port = (plain.address() as { port: number }).port;
-      const result = await run({ server: `wss://127.0.0.1:${port}/ws`, concurrency: 1, requests: 1, seed: 1, audioLibrary: quickLibrary() });
+      const result = await run({
+        server: `wss://127.0.0.1:${port}/ws`,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        audioLibrary: quickLibrary(),
+      });
       const error = result.turns[0]!.error!;
       assert.equal(result.turns[0]!.outcome, "connect_error");
       assert.match(error, /^TLS handshake failed: the server does not speak TLS on this port/);

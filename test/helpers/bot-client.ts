@@ -6,7 +6,7 @@ import WebSocket from "ws";
 import { readFileSync } from "node:fs";
 import { toBase64 } from "../../src/protocols/base64.ts";
 import { AudioAsset } from "../../src/audio/asset.ts";
-import { createLibrary, type AudioLibrary } from "../../src/audio/library.ts";
+import { type AudioLibrary, createLibrary } from "../../src/audio/library.ts";
 import { createClip } from "../../src/audio/pcm.ts";
 
 export interface ReceivedFrame {
@@ -21,7 +21,10 @@ export class BotClient {
   closeCode: number | undefined;
   closeReason = "";
   openedAtMs = 0;
-  private waiters: { predicate: (frame: ReceivedFrame) => boolean; resolve: (frame: ReceivedFrame) => void }[] = [];
+  private waiters: {
+    predicate: (frame: ReceivedFrame) => boolean;
+    resolve: (frame: ReceivedFrame) => void;
+  }[] = [];
   private closeWaiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
@@ -89,13 +92,23 @@ export class BotClient {
   }
 
   /** The next frame (already received after `fromIndex`, or still to come) matching `predicate`. */
-  next(predicate: (frame: ReceivedFrame) => boolean, timeoutMs = 5000, fromIndex = 0): Promise<ReceivedFrame> {
+  next(
+    predicate: (frame: ReceivedFrame) => boolean,
+    timeoutMs = 5000,
+    fromIndex = 0,
+  ): Promise<ReceivedFrame> {
     const existing = this.frames.slice(fromIndex).find(predicate);
     if (existing) return Promise.resolve(existing);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter.resolve !== done);
-        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${this.frames.map((frame) => frame.json?.event ?? frame.text.slice(0, 40)).join(", ")}`));
+        reject(
+          new Error(
+            `no matching frame within ${timeoutMs} ms; got ${
+              this.frames.map((frame) => frame.json?.event ?? frame.text.slice(0, 40)).join(", ")
+            }`,
+          ),
+        );
       }, timeoutMs);
       const done = (frame: ReceivedFrame): void => {
         clearTimeout(timer);
@@ -131,8 +144,12 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** A reply voice of one short tone, so tests need not wait out three-second replies. */
 export function shortReplyVoice(durationMs = 600): AudioLibrary {
   const samples = new Int16Array((16000 * durationMs) / 1000);
-  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16000));
-  return createLibrary("test", [new AudioAsset({ name: `bot_tone_${durationMs}ms`, role: "bot", clip: createClip(samples, 16000) })]);
+  for (let i = 0; i < samples.length; i++) {
+    samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16000));
+  }
+  return createLibrary("test", [
+    new AudioAsset({ name: `bot_tone_${durationMs}ms`, role: "bot", clip: createClip(samples, 16000) }),
+  ]);
 }
 
 export function fixture(name: string): URL {

@@ -17,7 +17,9 @@ export const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefi
 /** The command line that runs a TypeScript entry point on this runtime. */
 export function runtimeCommand(entry: string): string[] {
   // tsx by absolute URL: a bare "tsx" would be resolved from the child's working directory.
-  return isDeno ? [process.execPath, "run", "-A", entry] : [process.execPath, "--import", import.meta.resolve("tsx"), entry];
+  return isDeno
+    ? [process.execPath, "run", "-A", entry]
+    : [process.execPath, "--import", import.meta.resolve("tsx"), entry];
 }
 
 export interface CliResult {
@@ -98,7 +100,13 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
       new Promise((resolve, reject) => {
         waiters.push({ pattern, resolve });
         check();
-        void done.then((result) => reject(new Error(`CLI exited (${result.code}) before printing ${pattern}:\n${result.stdout}\n${result.stderr}`)));
+        void done.then((result) =>
+          reject(
+            new Error(
+              `CLI exited (${result.code}) before printing ${pattern}:\n${result.stdout}\n${result.stderr}`,
+            ),
+          )
+        );
       }),
   };
 }

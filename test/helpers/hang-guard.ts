@@ -3,13 +3,17 @@
  * test fails, and the CLI is killed, when it has not exited in time.
  */
 import assert from "node:assert/strict";
-import { startCli, type CliOptions, type CliResult } from "../helpers/cli.ts";
+import { type CliOptions, type CliResult, startCli } from "../helpers/cli.ts";
 
 /** Generous: the CLI needs about a second; only a hang comes near it. */
 export const HANG_GUARD_MS = 20_000;
 
 /** Runs the CLI with `args` and resolves to its result, failing the test if it runs past `limitMs`. */
-export async function runCliWithin(args: readonly string[], options: CliOptions = {}, limitMs = HANG_GUARD_MS): Promise<CliResult> {
+export async function runCliWithin(
+  args: readonly string[],
+  options: CliOptions = {},
+  limitMs = HANG_GUARD_MS,
+): Promise<CliResult> {
   const run = startCli(args, options);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<"expired">((resolve) => {
@@ -20,7 +24,11 @@ export async function runCliWithin(args: readonly string[], options: CliOptions 
   if (outcome === "expired") {
     run.signal("SIGKILL");
     const killed = await run.done;
-    assert.fail(`voxbench ${args.join(" ")} had not exited after ${limitMs} ms (it hangs); output so far:\n${killed.stdout}${killed.stderr}`);
+    assert.fail(
+      `voxbench ${
+        args.join(" ")
+      } had not exited after ${limitMs} ms (it hangs); output so far:\n${killed.stdout}${killed.stderr}`,
+    );
   }
   return outcome;
 }

@@ -45,7 +45,9 @@ export async function measureLoopbackFloorMs(options: FloorOptions): Promise<num
     const differencesMs: number[] = [];
     for (let exchange = 0; exchange < options.exchanges; exchange++) {
       await sleep(10);
-      const replied = new Promise<number>((resolve) => client.once("message", () => resolve(performance.now())));
+      const replied = new Promise<number>((resolve) =>
+        client.once("message", () => resolve(performance.now()))
+      );
       const sentAtMs = performance.now();
       client.send(request);
       const repliedAtMs = await replied;

@@ -7,15 +7,27 @@
  */
 import { createServer } from "node:http";
 import { Buffer } from "node:buffer";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 
 export interface RealtimeBotCall {
   /** Every client event, in order, with its receive time. */
-  readonly received: { readonly type: string; readonly atMs: number; readonly event: Record<string, unknown> }[];
+  readonly received: {
+    readonly type: string;
+    readonly atMs: number;
+    readonly event: Record<string, unknown>;
+  }[];
   /** Per input_audio_buffer.append (1-based: appends[k - 1]): its receive time and byte length. */
   readonly appends: { readonly atMs: number; readonly bytes: number }[];
   /** Per response: when it was created, its first audio delta sent, and its end. */
-  readonly responses: { id: string; itemId: string; tool: boolean; firstDeltaSentMs: number | undefined; argumentsDoneSentMs: number | undefined; audioSentMs: number; cancelledAtMs: number | undefined }[];
+  readonly responses: {
+    id: string;
+    itemId: string;
+    tool: boolean;
+    firstDeltaSentMs: number | undefined;
+    argumentsDoneSentMs: number | undefined;
+    audioSentMs: number;
+    cancelledAtMs: number | undefined;
+  }[];
   /** Per detected utterance: when speech_stopped was sent. */
   readonly speechStoppedSentMs: number[];
   readonly headers: Record<string, string | string[] | undefined>;
@@ -51,11 +63,19 @@ export async function realtimeBot(options: RealtimeBotOptions = {}): Promise<Rea
   const wss = new WebSocketServer({ server: http });
   const calls: RealtimeBotCall[] = [];
   const tone = Buffer.alloc((RATE_HZ * DELTA_MS) / 1000 * 2);
-  for (let i = 0; i < tone.length / 2; i++) tone.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 300 * i) / RATE_HZ)), i * 2);
+  for (let i = 0; i < tone.length / 2; i++) {
+    tone.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 300 * i) / RATE_HZ)), i * 2);
+  }
   const toneBase64 = tone.toString("base64");
   let ids = 0;
   wss.on("connection", (ws: WebSocket, request) => {
-    const call: RealtimeBotCall = { received: [], appends: [], responses: [], speechStoppedSentMs: [], headers: request.headers };
+    const call: RealtimeBotCall = {
+      received: [],
+      appends: [],
+      responses: [],
+      speechStoppedSentMs: [],
+      headers: request.headers,
+    };
     calls.push(call);
     const send = (event: Record<string, unknown>): number => {
       const atMs = performance.now();
@@ -70,29 +90,81 @@ export async function realtimeBot(options: RealtimeBotOptions = {}): Promise<Rea
     let active: RealtimeBotCall["responses"][number] | undefined;
     let timer: ReturnType<typeof setInterval> | undefined;
     let totalDeltas = 0;
-    const finish = (response: RealtimeBotCall["responses"][number], status: "completed" | "cancelled"): void => {
+    const finish = (
+      response: RealtimeBotCall["responses"][number],
+      status: "completed" | "cancelled",
+    ): void => {
       clearInterval(timer);
       timer = undefined;
       active = undefined;
-      if (!response.tool) send({ type: audioDone, response_id: response.id, item_id: response.itemId, output_index: 0, content_index: 0 });
-      const output = response.tool ? [{ type: "function_call", call_id: `call_${response.id}`, name: "get_balance", arguments: "{}" }] : [{ type: "message", id: response.itemId }];
+      if (!response.tool) {
+        send({
+          type: audioDone,
+          response_id: response.id,
+          item_id: response.itemId,
+          output_index: 0,
+          content_index: 0,
+        });
+      }
+      const output = response.tool
+        ? [{ type: "function_call", call_id: `call_${response.id}`, name: "get_balance", arguments: "{}" }]
+        : [{ type: "message", id: response.itemId }];
       send({
         type: "response.done",
-        response: { id: response.id, status, status_details: status === "cancelled" ? { type: "cancelled", reason: "turn_detected" } : null, output, usage: { total_tokens: 30, input_tokens: 10, output_tokens: 20 } },
+        response: {
+          id: response.id,
+          status,
+          status_details: status === "cancelled" ? { type: "cancelled", reason: "turn_detected" } : null,
+          output,
+          usage: { total_tokens: 30, input_tokens: 10, output_tokens: 20 },
+        },
       });
     };
     const respond = (tool: boolean): void => {
       if (options.errorCode) {
-        send({ type: "error", error: { type: "invalid_request_error", code: options.errorCode, message: "try again later", param: null } });
+        send({
+          type: "error",
+          error: {
+            type: "invalid_request_error",
+            code: options.errorCode,
+            message: "try again later",
+            param: null,
+          },
+        });
         return;
       }
-      const response = { id: `resp_${++ids}`, itemId: `item_${++ids}`, tool, firstDeltaSentMs: undefined, argumentsDoneSentMs: undefined, audioSentMs: 0, cancelledAtMs: undefined } as RealtimeBotCall["responses"][number];
+      const response = {
+        id: `resp_${++ids}`,
+        itemId: `item_${++ids}`,
+        tool,
+        firstDeltaSentMs: undefined,
+        argumentsDoneSentMs: undefined,
+        audioSentMs: 0,
+        cancelledAtMs: undefined,
+      } as RealtimeBotCall["responses"][number];
       call.responses.push(response);
       active = response;
       send({ type: "response.created", response: { id: response.id, status: "in_progress" } });
       if (tool) {
-        send({ type: "response.output_item.added", response_id: response.id, output_index: 0, item: { id: response.itemId, type: "function_call", name: "get_balance", call_id: `call_${response.id}` } });
-        response.argumentsDoneSentMs = send({ type: "response.function_call_arguments.done", response_id: response.id, item_id: response.itemId, call_id: `call_${response.id}`, name: "get_balance", arguments: "{}" });
+        send({
+          type: "response.output_item.added",
+          response_id: response.id,
+          output_index: 0,
+          item: {
+            id: response.itemId,
+            type: "function_call",
+            name: "get_balance",
+            call_id: `call_${response.id}`,
+          },
+        });
+        response.argumentsDoneSentMs = send({
+          type: "response.function_call_arguments.done",
+          response_id: response.id,
+          item_id: response.itemId,
+          call_id: `call_${response.id}`,
+          name: "get_balance",
+          arguments: "{}",
+        });
         finish(response, "completed");
         return;
       }
@@ -103,7 +175,14 @@ export async function realtimeBot(options: RealtimeBotOptions = {}): Promise<Rea
           ws.close(1011, "bot failure");
           return;
         }
-        const atMs = send({ type: audioDelta, response_id: response.id, item_id: response.itemId, output_index: 0, content_index: 0, delta: toneBase64 });
+        const atMs = send({
+          type: audioDelta,
+          response_id: response.id,
+          item_id: response.itemId,
+          output_index: 0,
+          content_index: 0,
+          delta: toneBase64,
+        });
         response.firstDeltaSentMs ??= atMs;
         response.audioSentMs += DELTA_MS;
         totalDeltas++;
@@ -121,7 +200,12 @@ export async function realtimeBot(options: RealtimeBotOptions = {}): Promise<Rea
           send({ type: "session.updated", session: event.session });
           return;
         case "conversation.item.truncate":
-          send({ type: "conversation.item.truncated", item_id: event.item_id, content_index: 0, audio_end_ms: event.audio_end_ms });
+          send({
+            type: "conversation.item.truncated",
+            item_id: event.item_id,
+            content_index: 0,
+            audio_end_ms: event.audio_end_ms,
+          });
           return;
         case "conversation.item.create":
           send({ type: beta ? "conversation.item.created" : "conversation.item.added", item: event.item });
@@ -147,7 +231,11 @@ export async function realtimeBot(options: RealtimeBotOptions = {}): Promise<Rea
         lastLoudAppend = appendNumber;
         if (!speaking && loudFrames >= 10) {
           speaking = true;
-          send({ type: "input_audio_buffer.speech_started", audio_start_ms: (speechStartAppend - 1) * 20, item_id: `in_${appendNumber}` });
+          send({
+            type: "input_audio_buffer.speech_started",
+            audio_start_ms: (speechStartAppend - 1) * 20,
+            item_id: `in_${appendNumber}`,
+          });
           if (active && !active.tool) {
             active.cancelledAtMs = performance.now();
             finish(active, "cancelled");
@@ -164,7 +252,13 @@ export async function realtimeBot(options: RealtimeBotOptions = {}): Promise<Rea
       speaking = false;
       const speechMs = (lastLoudAppend - speechStartAppend + 1) * 20;
       loudFrames = 0;
-      call.speechStoppedSentMs.push(send({ type: "input_audio_buffer.speech_stopped", audio_end_ms: lastLoudAppend * 20, item_id: `in_${appendNumber}` }));
+      call.speechStoppedSentMs.push(
+        send({
+          type: "input_audio_buffer.speech_stopped",
+          audio_end_ms: lastLoudAppend * 20,
+          item_id: `in_${appendNumber}`,
+        }),
+      );
       send({ type: "input_audio_buffer.committed", item_id: `in_${appendNumber}` });
       setTimeout(() => respond(speechMs >= TOOL_SPEECH_MS), 100);
     });

@@ -3,7 +3,7 @@
  * a stop, never resuming, garbage...). The test scripts what happens on each client message.
  */
 import { createServer, type Server } from "node:http";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { toBase64 } from "../../src/protocols/base64.ts";
 
 export interface ScriptedConnection {
@@ -20,7 +20,9 @@ export interface ScriptedServer {
 
 const CHUNK = (() => {
   const samples = new Int16Array(1600);
-  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16000));
+  for (let i = 0; i < samples.length; i++) {
+    samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16000));
+  }
   return toBase64(new Uint8Array(samples.buffer));
 })();
 

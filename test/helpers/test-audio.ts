@@ -3,13 +3,20 @@
  * Use with a server whose noise threshold is below the query length (e.g. noiseThresholdMs: 150).
  */
 import { AudioAsset, type AudioRole } from "../../src/audio/asset.ts";
-import { createLibrary, type AudioLibrary } from "../../src/audio/library.ts";
+import { type AudioLibrary, createLibrary } from "../../src/audio/library.ts";
 import { createClip } from "../../src/audio/pcm.ts";
 
-export function tone(durationMs: number, frequencyHz = 300, amplitude = 8000, leadingSilenceMs = 0): Int16Array {
+export function tone(
+  durationMs: number,
+  frequencyHz = 300,
+  amplitude = 8000,
+  leadingSilenceMs = 0,
+): Int16Array {
   const lead = (16000 * leadingSilenceMs) / 1000;
   const samples = new Int16Array(lead + (16000 * durationMs) / 1000);
-  for (let i = lead; i < samples.length; i++) samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / 16000));
+  for (let i = lead; i < samples.length; i++) {
+    samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / 16000));
+  }
   return samples;
 }
 

@@ -7,7 +7,7 @@
  * numbers against the bot's own account.
  */
 import { createServer, type Server } from "node:http";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 
 /** How the bot behaves. */
 export interface TwilioBotBehaviour {
@@ -27,7 +27,15 @@ export interface TwilioBotBehaviour {
   readonly malformedReply?: boolean;
 }
 
-export const GOOD_BOT: TwilioBotBehaviour = { replyDelayMs: 200, replyMs: 1500, chunkMs: 100, minSpeechMs: 400, endpointingMs: 400, clearOnBargeIn: true, marks: true };
+export const GOOD_BOT: TwilioBotBehaviour = {
+  replyDelayMs: 200,
+  replyMs: 1500,
+  chunkMs: 100,
+  minSpeechMs: 400,
+  endpointingMs: 400,
+  clearOnBargeIn: true,
+  marks: true,
+};
 
 /** One frame the bot received. */
 export interface ReceivedFrame {
@@ -103,7 +111,9 @@ const CANDIDATE_GAP_MS = 200;
 function tonePayload(durationMs: number): string {
   const samples = (8000 * durationMs) / 1000;
   const bytes = Buffer.alloc(samples);
-  for (let i = 0; i < samples; i++) bytes[i] = linearToMuLaw(Math.round(6000 * Math.sin((2 * Math.PI * 300 * i) / 8000)));
+  for (let i = 0; i < samples; i++) {
+    bytes[i] = linearToMuLaw(Math.round(6000 * Math.sin((2 * Math.PI * 300 * i) / 8000)));
+  }
   return bytes.toString("base64");
 }
 
@@ -125,7 +135,17 @@ export async function startTwilioBot(behaviour: TwilioBotBehaviour = GOOD_BOT): 
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const chunkPayload = tonePayload(behaviour.chunkMs);
   wss.on("connection", (ws: WebSocket) => {
-    const call: TwilioCall = { messages: [], frames: [], replies: [], marksSent: [], marksEchoed: [], violations: [], streamSid: undefined, customParameters: undefined, stopped: false };
+    const call: TwilioCall = {
+      messages: [],
+      frames: [],
+      replies: [],
+      marksSent: [],
+      marksEchoed: [],
+      violations: [],
+      streamSid: undefined,
+      customParameters: undefined,
+      stopped: false,
+    };
     calls.push(call);
     let lastSequence = 0;
     let lastChunk = 0;
@@ -148,7 +168,15 @@ export async function startTwilioBot(behaviour: TwilioBotBehaviour = GOOD_BOT): 
       streaming = undefined;
     };
     const startReply = (endpointedAtMs: number): void => {
-      const current: BotReply = { lastSpeechChunk, endpointedAtMs, firstMediaSentMs: undefined, lastMediaSentMs: undefined, clearSentMs: undefined, bargeInOnsetChunk: undefined, mediaSent: 0 };
+      const current: BotReply = {
+        lastSpeechChunk,
+        endpointedAtMs,
+        firstMediaSentMs: undefined,
+        lastMediaSentMs: undefined,
+        clearSentMs: undefined,
+        bargeInOnsetChunk: undefined,
+        mediaSent: 0,
+      };
       call.replies.push(current);
       reply = current;
       const timer = setTimeout(() => {
@@ -161,7 +189,11 @@ export async function startTwilioBot(behaviour: TwilioBotBehaviour = GOOD_BOT): 
             return;
           }
           if (behaviour.malformedReply && current.mediaSent === 2) ws.send('{"event":"media","streamSid":');
-          const sentMs = send({ event: "media", streamSid: call.streamSid, media: { payload: chunkPayload } });
+          const sentMs = send({
+            event: "media",
+            streamSid: call.streamSid,
+            media: { payload: chunkPayload },
+          });
           current.firstMediaSentMs ??= sentMs;
           current.lastMediaSentMs = sentMs;
           current.mediaSent++;
@@ -189,28 +221,46 @@ export async function startTwilioBot(behaviour: TwilioBotBehaviour = GOOD_BOT): 
       const event = message.event;
       if (event === "connected") {
         if (call.messages.length !== 1) call.violations.push("connected is not the first message");
-        if (message.protocol !== "Call" || typeof message.version !== "string") call.violations.push("connected without protocol Call and a version");
+        if (message.protocol !== "Call" || typeof message.version !== "string") {
+          call.violations.push("connected without protocol Call and a version");
+        }
         return;
       }
-      if (!isNumberString(message.sequenceNumber)) call.violations.push(`${String(event)}: sequenceNumber is not a number string`);
-      else {
+      if (!isNumberString(message.sequenceNumber)) {
+        call.violations.push(`${String(event)}: sequenceNumber is not a number string`);
+      } else {
         const sequence = Number(message.sequenceNumber);
-        if (sequence !== lastSequence + 1) call.violations.push(`${String(event)}: sequenceNumber ${sequence} after ${lastSequence}`);
+        if (sequence !== lastSequence + 1) {
+          call.violations.push(`${String(event)}: sequenceNumber ${sequence} after ${lastSequence}`);
+        }
         lastSequence = sequence;
       }
       if (event === "start") {
         const start = message.start as Record<string, unknown> | undefined;
         call.streamSid = typeof message.streamSid === "string" ? message.streamSid : undefined;
-        if (!/^MZ[0-9a-f]{32}$/.test(call.streamSid ?? "")) call.violations.push(`start: streamSid ${String(message.streamSid)} is not MZ + 32 hex digits`);
-        if (start?.streamSid !== call.streamSid) call.violations.push("start.streamSid differs from streamSid");
-        if (!/^CA[0-9a-f]{32}$/.test(String(start?.callSid)) || !/^AC[0-9a-f]{32}$/.test(String(start?.accountSid))) call.violations.push("start without Twilio-shaped callSid and accountSid");
-        if (JSON.stringify(start?.tracks) !== '["inbound"]') call.violations.push("start.tracks is not [\"inbound\"]");
+        if (!/^MZ[0-9a-f]{32}$/.test(call.streamSid ?? "")) {
+          call.violations.push(`start: streamSid ${String(message.streamSid)} is not MZ + 32 hex digits`);
+        }
+        if (start?.streamSid !== call.streamSid) {
+          call.violations.push("start.streamSid differs from streamSid");
+        }
+        if (
+          !/^CA[0-9a-f]{32}$/.test(String(start?.callSid)) ||
+          !/^AC[0-9a-f]{32}$/.test(String(start?.accountSid))
+        ) call.violations.push("start without Twilio-shaped callSid and accountSid");
+        if (JSON.stringify(start?.tracks) !== '["inbound"]') {
+          call.violations.push('start.tracks is not ["inbound"]');
+        }
         const format = start?.mediaFormat as Record<string, unknown> | undefined;
-        if (format?.encoding !== "audio/x-mulaw" || format.sampleRate !== 8000 || format.channels !== 1) call.violations.push("start.mediaFormat is not audio/x-mulaw 8000 1");
+        if (format?.encoding !== "audio/x-mulaw" || format.sampleRate !== 8000 || format.channels !== 1) {
+          call.violations.push("start.mediaFormat is not audio/x-mulaw 8000 1");
+        }
         call.customParameters = start?.customParameters as Record<string, unknown> | undefined;
         return;
       }
-      if (message.streamSid !== call.streamSid) call.violations.push(`${String(event)}: streamSid ${String(message.streamSid)} is not the call's`);
+      if (message.streamSid !== call.streamSid) {
+        call.violations.push(`${String(event)}: streamSid ${String(message.streamSid)} is not the call's`);
+      }
       if (event === "mark") {
         call.marksEchoed.push({ name: String((message.mark as { name?: unknown } | undefined)?.name), atMs });
         return;
@@ -232,9 +282,13 @@ export async function startTwilioBot(behaviour: TwilioBotBehaviour = GOOD_BOT): 
       const chunk = Number(media!.chunk);
       if (chunk !== lastChunk + 1) call.violations.push(`media.chunk ${chunk} after ${lastChunk}`);
       lastChunk = chunk;
-      if (Number(media!.timestamp) !== (chunk - 1) * 20) call.violations.push(`media.timestamp ${String(media!.timestamp)} for chunk ${chunk}`);
+      if (Number(media!.timestamp) !== (chunk - 1) * 20) {
+        call.violations.push(`media.timestamp ${String(media!.timestamp)} for chunk ${chunk}`);
+      }
       const payload = Buffer.from(String(media!.payload), "base64");
-      if (payload.length !== 160) call.violations.push(`media payload of ${payload.length} bytes, not 160 (20 ms)`);
+      if (payload.length !== 160) {
+        call.violations.push(`media payload of ${payload.length} bytes, not 160 (20 ms)`);
+      }
       const level = frameLevelDbfs(payload);
       const speech = level >= (inSpeech || candidateFrames > 0 ? OFF_DBFS : ON_DBFS);
       call.frames.push({ chunk, atMs, speech });

@@ -117,7 +117,15 @@ export function buildWav(spec: WavSpec): Uint8Array {
 }
 
 /** A sine wave as floats. */
-export function sineWave(frequencyHz: number, sampleRateHz: number, durationMs: number, amplitude = 0.5): number[] {
+export function sineWave(
+  frequencyHz: number,
+  sampleRateHz: number,
+  durationMs: number,
+  amplitude = 0.5,
+): number[] {
   const count = Math.round((sampleRateHz * durationMs) / 1000);
-  return Array.from({ length: count }, (_, i) => amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / sampleRateHz));
+  return Array.from(
+    { length: count },
+    (_, i) => amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / sampleRateHz),
+  );
 }

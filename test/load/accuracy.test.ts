@@ -22,7 +22,9 @@ after(async () => {
 /** Pairs each client turn with the server's log line of the same turn (same session, same order). */
 function pair(turns: readonly TurnRecord[], log: readonly TurnLogRecord[]): [TurnRecord, TurnLogRecord][] {
   const bySession = new Map<string, TurnLogRecord[]>();
-  for (const record of log) bySession.set(record.session_id, [...(bySession.get(record.session_id) ?? []), record]);
+  for (const record of log) {
+    bySession.set(record.session_id, [...(bySession.get(record.session_id) ?? []), record]);
+  }
   const seen = new Map<string, number>();
   return turns.map((turn) => {
     const index = seen.get(turn.session_id!) ?? 0;
@@ -37,7 +39,14 @@ async function accuracyRun(doneEvent: boolean) {
   const logPath = join(dir, `turns-${doneEvent}.jsonl`);
   const library = quickLibrary(1000);
   // 1000 ms of reply in 100 ms chunks: the last chunk leaves 900 ms after the first.
-  const server = await serve({ port: 0, replyDelayMs: 300, doneEvent, logTurnsPath: logPath, replyAudio: library, noiseThresholdMs: 150 });
+  const server = await serve({
+    port: 0,
+    replyDelayMs: 300,
+    doneEvent,
+    logTurnsPath: logPath,
+    replyAudio: library,
+    noiseThresholdMs: 150,
+  });
   const options = {
     server: server.url,
     concurrency: 4,
@@ -58,7 +67,9 @@ async function accuracyRun(doneEvent: boolean) {
   } finally {
     await server.close();
   }
-  const log = (await readFile(logPath, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as TurnLogRecord);
+  const log = (await readFile(logPath, "utf8")).trim().split("\n").map((line) =>
+    JSON.parse(line) as TurnLogRecord
+  );
   return { result, pairs: pair(result.turns, log) };
 }
 
@@ -70,7 +81,12 @@ const messageBytes = (audioBytes: number): number => Math.ceil(audioBytes / 3) *
 // busy CI machine has shown ~2 ms, which is why the bound below is relative to it.
 let floorMs: number;
 before(async () => {
-  const differencesMs = await measureLoopbackFloorMs({ requestBytes: messageBytes(44 + 12_800), replyBytes: messageBytes(3_200), holdMs: 300, exchanges: 12 });
+  const differencesMs = await measureLoopbackFloorMs({
+    requestBytes: messageBytes(44 + 12_800),
+    replyBytes: messageBytes(3_200),
+    holdMs: 300,
+    exchanges: 12,
+  });
   floorMs = median(differencesMs);
 });
 
@@ -88,8 +104,14 @@ for (const doneEvent of [true, false]) {
         const serverTotalMs = server.last_chunk_sent_ms! - server.speech_end_received_ms;
         // One process, one clock: speech_end leaves before the server gets it, and each chunk
         // arrives after the server sent it, so the caller's interval can never be the shorter.
-        assert.ok(turn.ttft_ms! >= serverTtftMs - 0.005, `ttft ${turn.ttft_ms} < the server's ${serverTtftMs}`);
-        assert.ok(turn.total_ms! >= serverTotalMs - 0.005, `total ${turn.total_ms} < the server's ${serverTotalMs}`);
+        assert.ok(
+          turn.ttft_ms! >= serverTtftMs - 0.005,
+          `ttft ${turn.ttft_ms} < the server's ${serverTtftMs}`,
+        );
+        assert.ok(
+          turn.total_ms! >= serverTotalMs - 0.005,
+          `total ${turn.total_ms} < the server's ${serverTotalMs}`,
+        );
         ttftErrors.push(turn.ttft_ms! - serverTtftMs);
         totalErrors.push(turn.total_ms! - serverTotalMs);
         assert.equal(turn.reply_end, doneEvent ? "done_event" : "idle_gap");
@@ -99,14 +121,20 @@ for (const doneEvent of [true, false]) {
       // may add at most 0.5 ms to what a bare socket reads (a stamp after an await, a timer, or
       // decoding before the stamp would add more).
       const allowedMs = Math.max(2, floorMs + 0.5);
-      const detail = (errors: number[]): string => `${median(errors).toFixed(2)} ms, allowed ${allowedMs.toFixed(2)} (bare-socket floor ${floorMs.toFixed(2)}); all: ${errors.map((e) => e.toFixed(2)).join(" ")}`;
+      const detail = (errors: number[]): string =>
+        `${median(errors).toFixed(2)} ms, allowed ${allowedMs.toFixed(2)} (bare-socket floor ${
+          floorMs.toFixed(2)
+        }); all: ${errors.map((e) => e.toFixed(2)).join(" ")}`;
       assert.ok(median(ttftErrors) <= allowedMs, `ttft error median ${detail(ttftErrors)}`);
       assert.ok(median(totalErrors) <= allowedMs, `total error median ${detail(totalErrors)}`);
       // The old script reported 2,000 ms for a 300 ms bot and 5,000 ms for a 1,200 ms answer.
       const ttft = result.summary.metrics.ttft_ms!;
       const total = result.summary.metrics.total_ms!;
       assert.ok(ttft.median >= 300 && ttft.median < 306, `ttft median ${ttft.median}`);
-      assert.ok(total.median >= 1200 && total.median < 1210, `total median ${total.median} (the idle gap must not be counted)`);
+      assert.ok(
+        total.median >= 1200 && total.median < 1210,
+        `total median ${total.median} (the idle gap must not be counted)`,
+      );
       assert.ok(result.health.valid, result.health.reasons.join("; "));
     });
   });
@@ -115,7 +143,13 @@ for (const doneEvent of [true, false]) {
 describe("heard_ms on the simulated playback timeline", () => {
   test("leading silence in the reply: heard_ms = ttft_ms + the silence", async () => {
     const library = quickLibrary(600, 250);
-    const server = await serve({ port: 0, replyDelayMs: 200, doneEvent: true, replyAudio: library, noiseThresholdMs: 150 });
+    const server = await serve({
+      port: 0,
+      replyDelayMs: 200,
+      doneEvent: true,
+      replyAudio: library,
+      noiseThresholdMs: 150,
+    });
     try {
       const result = await run({
         server: server.url,

@@ -12,7 +12,11 @@ import { quickLibrary } from "../helpers/test-audio.ts";
 
 const SIMPLE = { simple: 1, tools: 0, interruptions: 0, falseAlarms: 0 };
 
-async function withFault(kind: FaultKind, runOptions: RunOptions = {}, extra: { slowHandshakeMs?: number; pace?: number } = {}) {
+async function withFault(
+  kind: FaultKind,
+  runOptions: RunOptions = {},
+  extra: { slowHandshakeMs?: number; pace?: number } = {},
+) {
   const library = quickLibrary(1000);
   const server = await serve({
     port: 0,
@@ -24,7 +28,16 @@ async function withFault(kind: FaultKind, runOptions: RunOptions = {}, extra: { 
     faults: { rate: 1, kinds: [kind], slowHandshakeMs: extra.slowHandshakeMs ?? 2000, dropChunkPercent: 50 },
   });
   try {
-    return await run({ server: server.url, concurrency: 2, requests: 2, seed: 2, weights: SIMPLE, thinkTimeS: { min: 0, max: 0 }, audioLibrary: library, ...runOptions });
+    return await run({
+      server: server.url,
+      concurrency: 2,
+      requests: 2,
+      seed: 2,
+      weights: SIMPLE,
+      thinkTimeS: { min: 0, max: 0 },
+      audioLibrary: library,
+      ...runOptions,
+    });
   } finally {
     await server.close();
   }
@@ -85,7 +98,9 @@ describe("every failing server yields its own outcome, and the run still finishe
   });
 
   test("slow handshake beyond the connect timeout -> connect_error for every turn of the caller", async () => {
-    const result = await withFault("slow-handshake", { timeoutsS: { connect: 0.2 } }, { slowHandshakeMs: 1000 });
+    const result = await withFault("slow-handshake", { timeoutsS: { connect: 0.2 } }, {
+      slowHandshakeMs: 1000,
+    });
     assert.equal(result.summary.connectionErrors, 4);
     assert.match(result.turns[0]!.error!, /no WebSocket handshake within 200 ms/);
   });
@@ -95,7 +110,13 @@ describe("every failing server yields its own outcome, and the run still finishe
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const result = await run({ server: `ws://127.0.0.1:${port}/ws`, concurrency: 3, requests: 2, seed: 1, audioLibrary: quickLibrary() });
+    const result = await run({
+      server: `ws://127.0.0.1:${port}/ws`,
+      concurrency: 3,
+      requests: 2,
+      seed: 1,
+      audioLibrary: quickLibrary(),
+    });
     assert.equal(result.summary.turns, 6);
     assert.equal(result.summary.connectionErrors, 6);
     assert.match(result.turns[0]!.error!, /connection refused/);
@@ -104,11 +125,20 @@ describe("every failing server yields its own outcome, and the run still finishe
 
   test("handshake rejected with an HTTP status -> connect_error naming the status", async () => {
     const http = createServer((_request, response) => response.end());
-    http.on("upgrade", (_request, socket) => socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"));
+    http.on(
+      "upgrade",
+      (_request, socket) => socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"),
+    );
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
     try {
       const port = (http.address() as { port: number }).port;
-      const result = await run({ server: `ws://127.0.0.1:${port}/ws`, concurrency: 1, requests: 1, seed: 1, audioLibrary: quickLibrary() });
+      const result = await run({
+        server: `ws://127.0.0.1:${port}/ws`,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        audioLibrary: quickLibrary(),
+      });
       assert.equal(result.turns[0]!.outcome, "connect_error");
       assert.match(result.turns[0]!.error!, /HTTP 401/);
     } finally {
@@ -132,7 +162,16 @@ describe("every failing server yields its own outcome, and the run still finishe
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
     try {
       const port = (http.address() as { port: number }).port;
-      const result = await run({ server: `ws://127.0.0.1:${port}/ws`, concurrency: 1, requests: 1, seed: 1, weights: SIMPLE, audioLibrary: quickLibrary(), maxMessageBytes: 100_000, timeoutsS: { simple: 2 } });
+      const result = await run({
+        server: `ws://127.0.0.1:${port}/ws`,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: SIMPLE,
+        audioLibrary: quickLibrary(),
+        maxMessageBytes: 100_000,
+        timeoutsS: { simple: 2 },
+      });
       assert.equal(result.turns[0]!.outcome, "protocol_error");
       assert.match(result.turns[0]!.error!, /binary frame/);
     } finally {

@@ -15,8 +15,12 @@ import { tone } from "../helpers/test-audio.ts";
 const QUERY_MS = 1010;
 
 function library() {
-  const asset = (name: string, role: "query" | "bot", ms: number) => new AudioAsset({ name, role, clip: createClip(tone(ms), 16000) });
-  return createLibrary("frames", [asset("query_1010ms.wav", "query", QUERY_MS), asset("bot_tone.wav", "bot", 300)]);
+  const asset = (name: string, role: "query" | "bot", ms: number) =>
+    new AudioAsset({ name, role, clip: createClip(tone(ms), 16000) });
+  return createLibrary("frames", [
+    asset("query_1010ms.wav", "query", QUERY_MS),
+    asset("bot_tone.wav", "bot", 300),
+  ]);
 }
 
 /**
@@ -74,14 +78,20 @@ describe("microphone frames (--frame-ms)", () => {
       // On the caller's clock speech_end can never leave before the last frame is captured (that
       // tells 1,020 from the unframed 1,010 exactly); it may leave late on a busy machine.
       for (const gapMs of callerGapsMs) {
-        assert.ok(gapMs >= framedMs && gapMs < framedMs + 40, `speech_end left ${gapMs.toFixed(1)} ms after speech_start, expected ${framedMs}`);
+        assert.ok(
+          gapMs >= framedMs && gapMs < framedMs + 40,
+          `speech_end left ${gapMs.toFixed(1)} ms after speech_start, expected ${framedMs}`,
+        );
       }
       // On the server the gap is between two arrivals, so either message's transit moves it (seen:
       // a speech_start 6 ms late on a busy CI machine); this still tells 1,020 from 1,100.
       for (const utterance of utterances) {
         assert.equal(utterance.sampleRateHz, 16000);
         assert.equal(utterance.samples, (framedMs * 16000) / 1000);
-        assert.ok(utterance.gapMs > framedMs - 20 && utterance.gapMs < framedMs + 40, `speech_end came ${utterance.gapMs.toFixed(1)} ms after speech_start, expected ${framedMs}`);
+        assert.ok(
+          utterance.gapMs > framedMs - 20 && utterance.gapMs < framedMs + 40,
+          `speech_end came ${utterance.gapMs.toFixed(1)} ms after speech_start, expected ${framedMs}`,
+        );
       }
       assert.equal(config.wireFormat.frameMs, frameMs ?? 20);
     });
@@ -89,7 +99,11 @@ describe("microphone frames (--frame-ms)", () => {
 
   test("a frame length that is not whole samples at the rate is a usage error naming --frame-ms", async () => {
     await assert.rejects(
-      run({ server: "ws://127.0.0.1:9/ws", audioLibrary: library(), wireFormat: { encoding: "mulaw", sampleRateHz: 8000, frameMs: 0.1 } }),
+      run({
+        server: "ws://127.0.0.1:9/ws",
+        audioLibrary: library(),
+        wireFormat: { encoding: "mulaw", sampleRateHz: 8000, frameMs: 0.1 },
+      }),
       /--frame-ms: a 0\.1 ms frame is not a whole number of samples at 8000 Hz/,
     );
   });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { run } from "../../src/load/runner.ts";
 import { formatConsoleReport } from "../../src/report/console-report.ts";
 import { StallLog } from "../../src/load/stall-log.ts";
-import { startBotProcess, type BotFixture } from "../helpers/cli.ts";
+import { type BotFixture, startBotProcess } from "../helpers/cli.ts";
 
 let bot: BotFixture;
 before(async () => {
@@ -29,13 +29,22 @@ describe("the generator's own lateness", () => {
     // The 2 s question ends at about 2 s; the 3 s reply streams from about 2.1 s to 5.1 s.
     const timer = setTimeout(() => stall(300), 3300);
     try {
-      const result = await run({ server: bot.url, concurrency: 1, requests: 1, seed: 2, mix: { simple_query: 1, tool_call: 0, interruption: 0, false_alarm: 0 } });
+      const result = await run({
+        server: bot.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 2,
+        mix: { simple_query: 1, tool_call: 0, interruption: 0, false_alarm: 0 },
+      });
       const turn = result.turns[0]!;
       assert.equal(turn.outcome, "generator_lag", turn.error ?? "");
       assert.match(turn.error!, /voxbench itself was stalled for \d+ ms of it: not the bot's gap/);
       assert.ok(turn.longest_gap_ms! >= 80, `the raw gap is still reported: ${turn.longest_gap_ms}`);
       assert.equal(result.health.valid, false);
-      assert.match(result.health.reasons.join("; "), /1 turn\(s\) failed for voxbench's own lateness \(generator_lag\)/);
+      assert.match(
+        result.health.reasons.join("; "),
+        /1 turn\(s\) failed for voxbench's own lateness \(generator_lag\)/,
+      );
       assert.match(formatConsoleReport(result), /generator_lag: 1 {2}\[voxbench's own, not the bot's\]/);
     } finally {
       clearTimeout(timer);
@@ -43,7 +52,13 @@ describe("the generator's own lateness", () => {
   });
 
   test("without the stall, the same turn is ok", async () => {
-    const result = await run({ server: bot.url, concurrency: 1, requests: 1, seed: 2, mix: { simple_query: 1, tool_call: 0, interruption: 0, false_alarm: 0 } });
+    const result = await run({
+      server: bot.url,
+      concurrency: 1,
+      requests: 1,
+      seed: 2,
+      mix: { simple_query: 1, tool_call: 0, interruption: 0, false_alarm: 0 },
+    });
     assert.equal(result.turns[0]!.outcome, "ok", result.turns[0]!.error ?? "");
     assert.equal(result.health.valid, true);
   });

@@ -34,15 +34,33 @@ async function againstReference(
 ): Promise<{ result: RunResult; log: TurnLogRecord[] }> {
   const library = quickLibrary(replyMs);
   const logPath = join(dir, `log-${Math.random()}.jsonl`);
-  const server = await serve({ port: 0, replyDelayMs: 150, noiseThresholdMs: 150, replyAudio: library, logTurnsPath: logPath, ...serverOptions });
+  const server = await serve({
+    port: 0,
+    replyDelayMs: 150,
+    noiseThresholdMs: 150,
+    replyAudio: library,
+    logTurnsPath: logPath,
+    ...serverOptions,
+  });
   let result: RunResult;
   try {
-    result = await run({ server: server.url, concurrency: 2, requests: 2, seed: 5, thinkTimeS: { min: 0, max: 0.05 }, audioLibrary: library, ...runOptions });
+    result = await run({
+      server: server.url,
+      concurrency: 2,
+      requests: 2,
+      seed: 5,
+      thinkTimeS: { min: 0, max: 0.05 },
+      audioLibrary: library,
+      ...runOptions,
+    });
   } finally {
     await server.close();
   }
   const text = await readFile(logPath, "utf8").catch(() => "");
-  return { result, log: text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as TurnLogRecord) };
+  return {
+    result,
+    log: text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as TurnLogRecord),
+  };
 }
 
 // Upper bounds on delivered times are generous: a frame can only arrive late, never early, and
@@ -56,7 +74,10 @@ describe("scenarios against the reference bot", () => {
       assert.ok(turn.stop_ms! >= 0 && turn.stop_ms! < 50, `stop_ms ${turn.stop_ms}`);
       assert.equal(turn.stale_chunks, 0);
       assert.ok(turn.recovery_ms! >= 150 && turn.recovery_ms! < 200, `recovery_ms ${turn.recovery_ms}`);
-      assert.ok(turn.recovery_total_ms! >= turn.recovery_ms! + 1300, `recovery_total_ms ${turn.recovery_total_ms}`);
+      assert.ok(
+        turn.recovery_total_ms! >= turn.recovery_ms! + 1300,
+        `recovery_total_ms ${turn.recovery_total_ms}`,
+      );
       assert.equal(turn.second_audio_file, "interrupt_tone.wav");
       assert.equal(turn.total_ms, null);
     }
@@ -66,7 +87,9 @@ describe("scenarios against the reference bot", () => {
   });
 
   test("a bot that sends its whole reply at 20x real time is still interrupted while it talks", async () => {
-    const { result, log } = await againstReference({ doneEvent: true, pace: 20 }, { weights: only("interruptions") });
+    const { result, log } = await againstReference({ doneEvent: true, pace: 20 }, {
+      weights: only("interruptions"),
+    });
     for (const turn of result.turns) assert.equal(turn.outcome, "ok", turn.error ?? "");
     assert.equal(log.filter((record) => record.interrupted).length, 4);
   });
@@ -79,7 +102,10 @@ describe("scenarios against the reference bot", () => {
       assert.equal(turn.reply_audio_ms, 1500);
       assert.equal(turn.second_audio_file, "noise_click.wav");
     }
-    assert.equal(log.filter((record) => record.interrupted && record.resumed && record.end === "completed").length, 4);
+    assert.equal(
+      log.filter((record) => record.interrupted && record.resumed && record.end === "completed").length,
+      4,
+    );
   });
 
   test("false alarm answered as a new question is a spurious_reply", async () => {
@@ -89,7 +115,16 @@ describe("scenarios against the reference bot", () => {
 
   test("tool calls carry intent, and tool events and server timings are recorded", async () => {
     const { result, log } = await againstReference(
-      { replyDelayMs: undefined, sttMs: { kind: "fixed", ms: 20 }, llmTtftMs: { kind: "fixed", ms: 30 }, toolMs: { kind: "fixed", ms: 100 }, ttsTtfbMs: { kind: "fixed", ms: 10 }, toolEvents: true, metricsEvents: true, doneEvent: true },
+      {
+        replyDelayMs: undefined,
+        sttMs: { kind: "fixed", ms: 20 },
+        llmTtftMs: { kind: "fixed", ms: 30 },
+        toolMs: { kind: "fixed", ms: 100 },
+        ttsTtfbMs: { kind: "fixed", ms: 10 },
+        toolEvents: true,
+        metricsEvents: true,
+        doneEvent: true,
+      },
       { weights: only("tools") },
       400,
     );
@@ -104,13 +139,20 @@ describe("scenarios against the reference bot", () => {
   });
 
   test("a bot that has finished talking at the interruption point: not_talking", async () => {
-    const { result } = await againstReference({ doneEvent: true, pace: 10 }, { weights: only("interruptions") }, 200);
+    const { result } = await againstReference({ doneEvent: true, pace: 10 }, {
+      weights: only("interruptions"),
+    }, 200);
     for (const turn of result.turns) assert.equal(turn.outcome, "not_talking");
   });
 
   test("the same seed gives the same scenarios and files", async () => {
     const picks = async () =>
-      (await againstReference({ replyDelayMs: 20 }, { requests: 3, concurrency: 2, seed: 99, weights: { simple: 1, tools: 1, interruptions: 0, falseAlarms: 0 } }, 200)).result.turns.map(
+      (await againstReference({ replyDelayMs: 20 }, {
+        requests: 3,
+        concurrency: 2,
+        seed: 99,
+        weights: { simple: 1, tools: 1, interruptions: 0, falseAlarms: 0 },
+      }, 200)).result.turns.map(
         (turn) => `${turn.client_id}/${turn.turn_index}:${turn.scenario}:${turn.audio_file}`,
       );
     assert.deepEqual(await picks(), await picks());
@@ -129,16 +171,30 @@ describe("servers that misbehave", () => {
         // ...but keeps streaming the old reply for 300 ms more.
         setTimeout(() => old?.stop(), 300);
       } else if (message.type === "speech_end") {
-        setTimeout(() => connection.stream(5).done.then(() => connection.send({ event: "response_done" })), 1200);
+        setTimeout(
+          () => connection.stream(5).done.then(() => connection.send({ event: "response_done" })),
+          1200,
+        );
       }
     });
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 1, seed: 1, weights: only("interruptions"), audioLibrary: quickLibrary(), idleMs: 800 });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: only("interruptions"),
+        audioLibrary: quickLibrary(),
+        idleMs: 800,
+      });
       const [record] = result.turns;
       assert.equal(record!.outcome, "stale_audio");
       assert.ok(record!.stale_chunks! >= 2, `stale ${record!.stale_chunks}`);
       // Recovery is the genuine new reply, 1.2 s after the new question, not the leftover audio.
-      assert.ok(record!.recovery_ms! >= 1195 && record!.recovery_ms! < 1260, `recovery ${record!.recovery_ms}`);
+      assert.ok(
+        record!.recovery_ms! >= 1195 && record!.recovery_ms! < 1260,
+        `recovery ${record!.recovery_ms}`,
+      );
     } finally {
       await server.close();
     }
@@ -154,7 +210,15 @@ describe("servers that misbehave", () => {
       }
     });
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 1, seed: 1, weights: only("falseAlarms"), audioLibrary: quickLibrary(), timeoutsS: { falseAlarm: 1 } });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: only("falseAlarms"),
+        audioLibrary: quickLibrary(),
+        timeoutsS: { falseAlarm: 1 },
+      });
       assert.equal(result.turns[0]!.outcome, "no_resume");
     } finally {
       await server.close();
@@ -169,7 +233,14 @@ describe("servers that misbehave", () => {
       }
     });
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 1, seed: 1, weights: only("interruptions"), audioLibrary: quickLibrary() });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        weights: only("interruptions"),
+        audioLibrary: quickLibrary(),
+      });
       assert.equal(result.turns[0]!.outcome, "no_stop");
     } finally {
       await server.close();

@@ -46,6 +46,9 @@ describe("Mann-Whitney U", () => {
     assert.ok(mannWhitneyU(bigA, bigB).p < 1e-6, "a half-sigma shift over 300 samples is significant");
     const sameA = Array.from({ length: 300 }, () => random.normal());
     const sameB = Array.from({ length: 300 }, () => random.normal());
-    assert.ok(mannWhitneyU(sameA, sameB).p > 0.001, "two samples of one distribution are (almost always) not");
+    assert.ok(
+      mannWhitneyU(sameA, sameB).p > 0.001,
+      "two samples of one distribution are (almost always) not",
+    );
   });
 });

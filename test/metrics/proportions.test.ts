@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { fisherExactDropP, logFactorial } from "../../src/metrics/proportions.ts";
 
 const close = (actual: number, expected: number, relativeTolerance: number): void =>
-  assert.ok(Math.abs(actual - expected) <= relativeTolerance * expected, `${actual} != ${expected} ± ${relativeTolerance * 100}%`);
+  assert.ok(
+    Math.abs(actual - expected) <= relativeTolerance * expected,
+    `${actual} != ${expected} ± ${relativeTolerance * 100}%`,
+  );
 
 /** C(n, k) exactly, as a BigInt. */
 function choose(n: number, k: number): bigint {
@@ -13,7 +16,12 @@ function choose(n: number, k: number): bigint {
 }
 
 /** The one-sided Fisher p-value by exact integer arithmetic (independent of logFactorial). */
-function exactDropP(baselineOk: number, baselineTrials: number, candidateOk: number, candidateTrials: number): number {
+function exactDropP(
+  baselineOk: number,
+  baselineTrials: number,
+  candidateOk: number,
+  candidateTrials: number,
+): number {
   const successes = baselineOk + candidateOk;
   let tail = 0n;
   for (let count = Math.max(0, successes - baselineTrials); count <= candidateOk; count++) {
@@ -33,7 +41,11 @@ describe("Fisher's exact test, one-sided for a drop", () => {
     // Fisher's tea tasting, 3/4 then 1/4: (C(4,0) C(4,4) + C(4,1) C(4,3)) / C(8,4) = 17 / 70.
     close(fisherExactDropP({ successes: 3, trials: 4 }, { successes: 1, trials: 4 }), 17 / 70, 1e-12);
     // Equal rates 5/10 and 5/10: half the mass plus half the middle term, (1 + C(10,5)^2 / C(20,10)) / 2.
-    close(fisherExactDropP({ successes: 5, trials: 10 }, { successes: 5, trials: 10 }), (1 + 63504 / 184756) / 2, 1e-12);
+    close(
+      fisherExactDropP({ successes: 5, trials: 10 }, { successes: 5, trials: 10 }),
+      (1 + 63504 / 184756) / 2,
+      1e-12,
+    );
   });
 
   test("agrees with scipy.stats.fisher_exact(alternative='greater') and with exact integer arithmetic", () => {
@@ -46,9 +58,14 @@ describe("Fisher's exact test, one-sided for a drop", () => {
       [4990, 5000, 4970, 5000, 0.0010888778392480834],
     ];
     for (const [baselineOk, baselineTrials, candidateOk, candidateTrials, scipy] of cases) {
-      const p = fisherExactDropP({ successes: baselineOk, trials: baselineTrials }, { successes: candidateOk, trials: candidateTrials });
+      const p = fisherExactDropP({ successes: baselineOk, trials: baselineTrials }, {
+        successes: candidateOk,
+        trials: candidateTrials,
+      });
       close(p, scipy, 1e-9);
-      if (baselineTrials <= 1000) close(p, exactDropP(baselineOk, baselineTrials, candidateOk, candidateTrials), 1e-9);
+      if (baselineTrials <= 1000) {
+        close(p, exactDropP(baselineOk, baselineTrials, candidateOk, candidateTrials), 1e-9);
+      }
     }
   });
 
@@ -57,13 +74,22 @@ describe("Fisher's exact test, one-sided for a drop", () => {
     assert.equal(fisherExactDropP({ successes: 10, trials: 10 }, { successes: 10, trials: 10 }), 1);
     assert.ok(fisherExactDropP({ successes: 50, trials: 100 }, { successes: 70, trials: 100 }) > 0.99);
     assert.equal(fisherExactDropP({ successes: 0, trials: 0 }, { successes: 3, trials: 5 }), 1);
-    assert.throws(() => fisherExactDropP({ successes: 6, trials: 5 }, { successes: 3, trials: 5 }), RangeError);
-    assert.throws(() => fisherExactDropP({ successes: 1.5, trials: 5 }, { successes: 3, trials: 5 }), RangeError);
+    assert.throws(
+      () => fisherExactDropP({ successes: 6, trials: 5 }, { successes: 3, trials: 5 }),
+      RangeError,
+    );
+    assert.throws(
+      () => fisherExactDropP({ successes: 1.5, trials: 5 }, { successes: 3, trials: 5 }),
+      RangeError,
+    );
   });
 
   test("a million turns a side stays exact and quick", () => {
     const startedMs = performance.now();
-    const p = fisherExactDropP({ successes: 999_000, trials: 1_000_000 }, { successes: 998_000, trials: 1_000_000 });
+    const p = fisherExactDropP({ successes: 999_000, trials: 1_000_000 }, {
+      successes: 998_000,
+      trials: 1_000_000,
+    });
     assert.ok(p > 0 && p < 1e-50, `${p}`);
     assert.ok(performance.now() - startedMs < 2000);
   });
@@ -72,6 +98,8 @@ describe("Fisher's exact test, one-sided for a drop", () => {
     close(Math.exp(logFactorial(10)), 3628800, 1e-13);
     assert.equal(logFactorial(0), 0);
     assert.equal(logFactorial(1), 0);
-    for (const n of [256, 257, 1000, 123_456]) close(logFactorial(n), logFactorial(n - 1) + Math.log(n), 1e-14);
+    for (const n of [256, 257, 1000, 123_456]) {
+      close(logFactorial(n), logFactorial(n - 1) + Math.log(n), 1e-14);
+    }
   });
 });

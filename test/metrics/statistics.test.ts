@@ -23,8 +23,19 @@ describe("percentiles (linear interpolation, numpy's default / Excel PERCENTILE.
 });
 
 describe("run summary", () => {
-  const record = (scenario: string, outcome: "ok" | "connect_error" | "timeout_first_audio", ttft: number | null, file: string | null) => ({
-    ...emptyTurnRecord({ run_id: "r", client_id: 0, turn_index: 0, scenario, started_at: "2026-01-01T00:00:00.000Z" }),
+  const record = (
+    scenario: string,
+    outcome: "ok" | "connect_error" | "timeout_first_audio",
+    ttft: number | null,
+    file: string | null,
+  ) => ({
+    ...emptyTurnRecord({
+      run_id: "r",
+      client_id: 0,
+      turn_index: 0,
+      scenario,
+      started_at: "2026-01-01T00:00:00.000Z",
+    }),
     outcome,
     ttft_ms: ttft,
     audio_file: file,

@@ -6,8 +6,14 @@ import { fileURLToPath } from "node:url";
 import { REPO_ROOT, runtimeCommand } from "../helpers/cli.ts";
 
 test("examples/custom-scenario.ts runs a user-defined scenario end to end on this runtime", async () => {
-  const [command, ...args] = runtimeCommand(fileURLToPath(new URL("../../examples/custom-scenario.ts", import.meta.url)));
-  const child = spawn(command!, args, { cwd: REPO_ROOT, env: { ...process.env, CONCURRENCY: "1", REQUESTS: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const [command, ...args] = runtimeCommand(
+    fileURLToPath(new URL("../../examples/custom-scenario.ts", import.meta.url)),
+  );
+  const child = spawn(command!, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CONCURRENCY: "1", REQUESTS: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { run } from "../../src/load/runner.ts";
 import { runCli } from "../helpers/cli.ts";
 
@@ -17,7 +17,11 @@ const SIMPLE = { simple_query: 1, tool_call: 0, interruption: 0, false_alarm: 0 
 interface RawBot {
   readonly url: string;
   /** Per connection: the byte length of every binary frame the caller sent, and when. */
-  readonly calls: { frames: { bytes: number; atMs: number; loud: boolean }[]; endOfSpeechAtMs: number[]; firstReplySentMs: number[] }[];
+  readonly calls: {
+    frames: { bytes: number; atMs: number; loud: boolean }[];
+    endOfSpeechAtMs: number[];
+    firstReplySentMs: number[];
+  }[];
   close(): Promise<void>;
 }
 
@@ -27,7 +31,9 @@ async function rawPcmBot(options: { sendUnknownText?: boolean } = {}): Promise<R
   const wss = new WebSocketServer({ server: http });
   const calls: RawBot["calls"] = [];
   const tone = Buffer.alloc(3200);
-  for (let i = 0; i < 1600; i++) tone.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 300 * i) / 16000)), i * 2);
+  for (let i = 0; i < 1600; i++) {
+    tone.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 300 * i) / 16000)), i * 2);
+  }
   wss.on("connection", (ws: WebSocket) => {
     const call: RawBot["calls"][number] = { frames: [], endOfSpeechAtMs: [], firstReplySentMs: [] };
     calls.push(call);
@@ -83,7 +89,15 @@ describe("raw PCM", () => {
   test("the caller streams 20 ms binary PCM16 frames; replies end with response_done; ttft against the bot's own log", async () => {
     const bot = await rawPcmBot({ sendUnknownText: true });
     try {
-      const result = await run({ server: bot.url, protocol: "pcm", concurrency: 2, requests: 2, seed: 3, mix: SIMPLE, thinkTimeS: { min: 0.2, max: 0.2 } });
+      const result = await run({
+        server: bot.url,
+        protocol: "pcm",
+        concurrency: 2,
+        requests: 2,
+        seed: 3,
+        mix: SIMPLE,
+        thinkTimeS: { min: 0.2, max: 0.2 },
+      });
       for (const turn of result.turns) {
         assert.equal(turn.outcome, "ok", turn.error ?? "");
         assert.equal(turn.reply_end, "done_event");
@@ -95,7 +109,10 @@ describe("raw PCM", () => {
         assert.ok(call.frames.every((frame) => frame.bytes === 640), "20 ms of PCM16 at 16 kHz per frame");
         // Real time: 50 frames a second.
         const spanMs = call.frames.at(-1)!.atMs - call.frames[0]!.atMs;
-        assert.ok(Math.abs(call.frames.length - 1 - spanMs / 20) < 5, `${call.frames.length} frames over ${spanMs.toFixed(0)} ms`);
+        assert.ok(
+          Math.abs(call.frames.length - 1 - spanMs / 20) < 5,
+          `${call.frames.length} frames over ${spanMs.toFixed(0)} ms`,
+        );
       }
       // ttft against the bot's own log: from its receipt of the frame voxbench marks as the end of
       // speech (speech_end_chunk: frame k is the k-th binary frame) to its first reply frame sent.
@@ -105,7 +122,10 @@ describe("raw PCM", () => {
         const firstReplyMs = call.firstReplySentMs.find((sentMs) => sentMs > endReceivedMs)!;
         return turn.ttft_ms! - (firstReplyMs - endReceivedMs);
       });
-      assert.ok(excess.every((value) => value > -0.5 && value < 10), `voxbench ttft - the bot's own interval: ${excess.map((value) => value.toFixed(2)).join(", ")}`);
+      assert.ok(
+        excess.every((value) => value > -0.5 && value < 10),
+        `voxbench ttft - the bot's own interval: ${excess.map((value) => value.toFixed(2)).join(", ")}`,
+      );
       assert.equal(result.summary.outcomes.ok, 4);
     } finally {
       await bot.close();
@@ -115,12 +135,31 @@ describe("raw PCM", () => {
   test("voxbench demo --protocol pcm: the default mix (seed 4 draws every scenario), every turn ok, exports", async () => {
     const dir = await mkdtemp(join(tmpdir(), "voxbench-demo-pcm-"));
     try {
-      const result = await runCli(["demo", "--protocol", "pcm", "--concurrency", "3", "--requests", "3", "--seed", "4", "--export-dir", dir, "--run-id", "demo"]);
+      const result = await runCli([
+        "demo",
+        "--protocol",
+        "pcm",
+        "--concurrency",
+        "3",
+        "--requests",
+        "3",
+        "--seed",
+        "4",
+        "--export-dir",
+        dir,
+        "--run-id",
+        "demo",
+      ]);
       assert.equal(result.code, 0, result.stderr);
       const lines = (await readFile(join(dir, "demo", "turns.csv"), "utf8")).trim().split("\n");
       const header = lines[0]!.split(",");
       const rows = lines.slice(1).map((line) => line.split(","));
-      assert.deepEqual([...new Set(rows.map((row) => row[header.indexOf("scenario")]))].sort(), ["false_alarm", "interruption", "simple_query", "tool_call"]);
+      assert.deepEqual([...new Set(rows.map((row) => row[header.indexOf("scenario")]))].sort(), [
+        "false_alarm",
+        "interruption",
+        "simple_query",
+        "tool_call",
+      ]);
       assert.deepEqual([...new Set(rows.map((row) => row[header.indexOf("outcome")]))], ["ok"]);
     } finally {
       await rm(dir, { recursive: true, force: true });

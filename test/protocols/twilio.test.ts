@@ -16,12 +16,24 @@ import { scriptedServer } from "../helpers/scripted-server.ts";
 import { GOOD_BOT, startTwilioBot, type TwilioBotBehaviour, type TwilioCall } from "../helpers/twilio-bot.ts";
 import { runCli } from "../helpers/cli.ts";
 
-const ONLY = (name: "simple_query" | "tool_call" | "interruption" | "false_alarm"): Record<string, number> => ({ simple_query: 0, tool_call: 0, interruption: 0, false_alarm: 0, [name]: 1 });
+const ONLY = (
+  name: "simple_query" | "tool_call" | "interruption" | "false_alarm",
+): Record<string, number> => ({ simple_query: 0, tool_call: 0, interruption: 0, false_alarm: 0, [name]: 1 });
 
-async function against(behaviour: TwilioBotBehaviour, options: RunOptions): Promise<{ turns: readonly TurnRecord[]; calls: TwilioCall[] }> {
+async function against(
+  behaviour: TwilioBotBehaviour,
+  options: RunOptions,
+): Promise<{ turns: readonly TurnRecord[]; calls: TwilioCall[] }> {
   const bot = await startTwilioBot(behaviour);
   try {
-    const result = await run({ protocol: "twilio", seed: 4, thinkTimeS: { min: 0.2, max: 0.2 }, idleMs: 600, ...options, server: bot.url });
+    const result = await run({
+      protocol: "twilio",
+      seed: 4,
+      thinkTimeS: { min: 0.2, max: 0.2 },
+      idleMs: 600,
+      ...options,
+      server: bot.url,
+    });
     return { turns: result.turns, calls: bot.calls };
   } finally {
     await bot.close();
@@ -37,7 +49,12 @@ function receivedAt(call: TwilioCall, chunk: number): number {
 
 describe("Twilio Media Streams: voxbench's caller against an independent Twilio-style bot", () => {
   test("messages follow Twilio's shapes: connected, start (customParameters from --param), 20 ms media with string numbers, mark answers, stop", async () => {
-    const { turns, calls } = await against(GOOD_BOT, { concurrency: 2, requests: 2, mix: ONLY("simple_query"), parameters: { tenant: "acme", lang: "en" } });
+    const { turns, calls } = await against(GOOD_BOT, {
+      concurrency: 2,
+      requests: 2,
+      mix: ONLY("simple_query"),
+      parameters: { tenant: "acme", lang: "en" },
+    });
     assert.deepEqual(turns.map((turn) => turn.outcome), ["ok", "ok", "ok", "ok"]);
     assert.equal(calls.length, 2);
     for (const call of calls) {
@@ -48,10 +65,19 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       assert.equal(call.messages[1]?.event, "start");
       // Every mark is answered, once the audio before it has played: never before its media could have.
       const sent = new Set(call.marksSent);
-      assert.ok(call.marksEchoed.length >= call.marksSent.length - 2, `${call.marksEchoed.length} of ${call.marksSent.length} marks answered`);
-      for (const echo of call.marksEchoed) assert.ok(sent.has(echo.name), `answered an unknown mark ${echo.name}`);
+      assert.ok(
+        call.marksEchoed.length >= call.marksSent.length - 2,
+        `${call.marksEchoed.length} of ${call.marksSent.length} marks answered`,
+      );
+      for (const echo of call.marksEchoed) {
+        assert.ok(sent.has(echo.name), `answered an unknown mark ${echo.name}`);
+      }
       const echoed = call.marksEchoed.map((echo) => echo.name);
-      assert.deepEqual(echoed, [...echoed].sort((a, b) => call.marksSent.indexOf(a) - call.marksSent.indexOf(b)), "marks answered in order");
+      assert.deepEqual(
+        echoed,
+        [...echoed].sort((a, b) => call.marksSent.indexOf(a) - call.marksSent.indexOf(b)),
+        "marks answered in order",
+      );
     }
     // Played in real time: 15 chunks of 100 ms take 1.4 s from the first answer to the last.
     const reply = calls[0]!.marksEchoed.filter((echo) => echo.name.startsWith("reply-1-"));
@@ -62,28 +88,48 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
   });
 
   test("ttft_ms = the bot's first media sent - the end-of-speech frame received, on its own log", async () => {
-    const { turns, calls } = await against(GOOD_BOT, { concurrency: 2, requests: 3, mix: { simple_query: 1, tool_call: 1 } });
+    const { turns, calls } = await against(GOOD_BOT, {
+      concurrency: 2,
+      requests: 3,
+      mix: { simple_query: 1, tool_call: 1 },
+    });
     const errors: number[] = [];
     for (const turn of turns) {
       assert.equal(turn.outcome, "ok", turn.error ?? "");
-      const call = calls.find((candidate) => candidate.streamSid === turn.session_id) ?? calls[turn.client_id]!;
+      const call = calls.find((candidate) => candidate.streamSid === turn.session_id) ??
+        calls[turn.client_id]!;
       const chunk = turn.speech_end_chunk!;
-      const reply = call.replies.find((candidate) => candidate.firstMediaSentMs !== undefined && candidate.firstMediaSentMs > receivedAt(call, chunk));
+      const reply = call.replies.find((candidate) =>
+        candidate.firstMediaSentMs !== undefined && candidate.firstMediaSentMs > receivedAt(call, chunk)
+      );
       assert.ok(reply, `no reply after chunk ${chunk}`);
       // The bot's VAD and voxbench's (on the clip) find the end of speech within a few frames of each other.
-      assert.ok(Math.abs(reply.lastSpeechChunk - chunk) <= 3, `bot's last speech chunk ${reply.lastSpeechChunk}, voxbench's ${chunk}`);
+      assert.ok(
+        Math.abs(reply.lastSpeechChunk - chunk) <= 3,
+        `bot's last speech chunk ${reply.lastSpeechChunk}, voxbench's ${chunk}`,
+      );
       const botTtftMs = reply.firstMediaSentMs! - receivedAt(call, chunk);
       errors.push(turn.ttft_ms! - botTtftMs);
     }
     errors.sort((a, b) => a - b);
     const median = errors[Math.floor(errors.length / 2)]!;
     // voxbench's interval holds the bot's plus two loopback hops: never shorter, and close.
-    assert.ok(errors[0]! >= -0.5, `voxbench's ttft shorter than the bot's own by ${(-errors[0]!).toFixed(2)} ms`);
-    assert.ok(median < 3, `median excess ${median.toFixed(2)} ms (${errors.map((error) => error.toFixed(2)).join(", ")})`);
+    assert.ok(
+      errors[0]! >= -0.5,
+      `voxbench's ttft shorter than the bot's own by ${(-errors[0]!).toFixed(2)} ms`,
+    );
+    assert.ok(
+      median < 3,
+      `median excess ${median.toFixed(2)} ms (${errors.map((error) => error.toFixed(2)).join(", ")})`,
+    );
   });
 
   test("interruption: stop_ms = the interrupting speech onset sent -> clear, on the bot's own log; the new question is answered", async () => {
-    const { turns, calls } = await against(GOOD_BOT, { concurrency: 2, requests: 2, mix: ONLY("interruption") });
+    const { turns, calls } = await against(GOOD_BOT, {
+      concurrency: 2,
+      requests: 2,
+      mix: ONLY("interruption"),
+    });
     for (const turn of turns) {
       assert.equal(turn.outcome, "ok", turn.error ?? "");
       const call = calls[turn.client_id]!;
@@ -91,22 +137,38 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       assert.ok(stopped.length >= turn.turn_index + 1, "the bot cleared");
       const reply = stopped[turn.turn_index]!;
       const botStopMs = reply.clearSentMs! - receivedAt(call, reply.bargeInOnsetChunk!);
-      assert.ok(Math.abs(turn.stop_ms! - botStopMs) < 3, `stop_ms ${turn.stop_ms} vs the bot's ${botStopMs.toFixed(2)}`);
-      assert.ok(turn.stop_ms! >= GOOD_BOT.minSpeechMs - 25, `stop_ms ${turn.stop_ms}: a bot needs its minimum speech to hear a barge-in (bot onset chunk ${reply.bargeInOnsetChunk}, speech_end_chunk ${turn.speech_end_chunk})`);
+      assert.ok(
+        Math.abs(turn.stop_ms! - botStopMs) < 3,
+        `stop_ms ${turn.stop_ms} vs the bot's ${botStopMs.toFixed(2)}`,
+      );
+      assert.ok(
+        turn.stop_ms! >= GOOD_BOT.minSpeechMs - 25,
+        `stop_ms ${turn.stop_ms}: a bot needs its minimum speech to hear a barge-in (bot onset chunk ${reply.bargeInOnsetChunk}, speech_end_chunk ${turn.speech_end_chunk})`,
+      );
       assert.equal(turn.stale_chunks, 0);
-      assert.ok(turn.recovery_ms! > GOOD_BOT.endpointingMs, `recovery_ms ${turn.recovery_ms} includes the bot's endpointing`);
+      assert.ok(
+        turn.recovery_ms! > GOOD_BOT.endpointingMs,
+        `recovery_ms ${turn.recovery_ms} includes the bot's endpointing`,
+      );
     }
   });
 
   test("interruption against a bot that never sends clear: stop_ms runs to its audio stopping (the end of its reply)", async () => {
-    const { turns, calls } = await against({ ...GOOD_BOT, clearOnBargeIn: false }, { concurrency: 1, requests: 1, mix: ONLY("interruption") });
+    const { turns, calls } = await against({ ...GOOD_BOT, clearOnBargeIn: false }, {
+      concurrency: 1,
+      requests: 1,
+      mix: ONLY("interruption"),
+    });
     const turn = turns[0]!;
     assert.equal(turn.outcome, "ok", turn.error ?? "");
     const reply = calls[0]!.replies[0]!;
     assert.equal(reply.clearSentMs, undefined);
     assert.equal(reply.mediaSent, GOOD_BOT.replyMs / GOOD_BOT.chunkMs, "the whole reply went out");
     // The reply's last media left at most 1.5 s after its first; the caller barged in 0.3-0.8 s after it began.
-    assert.ok(turn.stop_ms! > GOOD_BOT.replyMs - 800 - 50, `stop_ms ${turn.stop_ms}: the bot talked on to the end of its reply`);
+    assert.ok(
+      turn.stop_ms! > GOOD_BOT.replyMs - 800 - 50,
+      `stop_ms ${turn.stop_ms}: the bot talked on to the end of its reply`,
+    );
   });
 
   test("false alarm: a cough neither stops nor restarts a good bot; a bot that stops for it is false_stop", async () => {
@@ -115,7 +177,11 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       assert.equal(turn.outcome, "ok", turn.error ?? "");
       assert.ok(turn.total_ms! > GOOD_BOT.replyMs, "the whole reply was heard");
     }
-    const jumpy = await against({ ...GOOD_BOT, minSpeechMs: 60 }, { concurrency: 1, requests: 2, mix: ONLY("false_alarm") });
+    const jumpy = await against({ ...GOOD_BOT, minSpeechMs: 60 }, {
+      concurrency: 1,
+      requests: 2,
+      mix: ONLY("false_alarm"),
+    });
     for (const turn of jumpy.turns) {
       assert.equal(turn.outcome, "false_stop", turn.error ?? "");
       assert.match(turn.error!, /stopped talking for a noise \(clear\)/);
@@ -124,7 +190,11 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
   });
 
   test("a malformed message from the bot is a protocol_error, and what was measured is kept", async () => {
-    const { turns } = await against({ ...GOOD_BOT, malformedReply: true }, { concurrency: 1, requests: 1, mix: ONLY("simple_query") });
+    const { turns } = await against({ ...GOOD_BOT, malformedReply: true }, {
+      concurrency: 1,
+      requests: 1,
+      mix: ONLY("simple_query"),
+    });
     const turn = turns[0]!;
     assert.equal(turn.outcome, "protocol_error");
     assert.match(turn.error!, /malformed JSON/);
@@ -136,7 +206,21 @@ describe("voxbench demo --protocol twilio", () => {
   test("runs the default mix against the embedded bot (seed 4 draws every scenario): every turn ok, report and exports", async () => {
     const dir = await mkdtemp(join(tmpdir(), "voxbench-demo-twilio-"));
     try {
-      const result = await runCli(["demo", "--protocol", "twilio", "--concurrency", "3", "--requests", "3", "--seed", "4", "--export-dir", dir, "--run-id", "demo"]);
+      const result = await runCli([
+        "demo",
+        "--protocol",
+        "twilio",
+        "--concurrency",
+        "3",
+        "--requests",
+        "3",
+        "--seed",
+        "4",
+        "--export-dir",
+        dir,
+        "--run-id",
+        "demo",
+      ]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /LOAD TEST PERFORMANCE REPORT/);
       assert.match(result.stdout, /protocol twilio/);
@@ -144,7 +228,12 @@ describe("voxbench demo --protocol twilio", () => {
       assert.equal(rows.length, 9);
       const header = (await readFile(join(dir, "demo", "turns.csv"), "utf8")).split("\n")[0]!.split(",");
       const cells = rows.map((row) => row.split(","));
-      assert.deepEqual([...new Set(cells.map((row) => row[header.indexOf("scenario")]))].sort(), ["false_alarm", "interruption", "simple_query", "tool_call"]);
+      assert.deepEqual([...new Set(cells.map((row) => row[header.indexOf("scenario")]))].sort(), [
+        "false_alarm",
+        "interruption",
+        "simple_query",
+        "tool_call",
+      ]);
       assert.deepEqual([...new Set(cells.map((row) => row[header.indexOf("outcome")]))], ["ok"]);
       assert.deepEqual([...new Set(cells.map((row) => row[header.indexOf("protocol")]))], ["twilio"]);
     } finally {
@@ -157,9 +246,20 @@ describe("the wrong protocol gets a hint", () => {
   test("--protocol twilio against a speech-events bot names speech-events", async () => {
     const bot = await serve({ port: 0, replyDelayMs: 50 });
     try {
-      const result = await run({ server: bot.url, protocol: "twilio", concurrency: 1, requests: 1, seed: 1, mix: ONLY("simple_query"), timeoutsS: { simple_query: 2 } });
+      const result = await run({
+        server: bot.url,
+        protocol: "twilio",
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        mix: ONLY("simple_query"),
+        timeoutsS: { simple_query: 2 },
+      });
       assert.equal(result.turns[0]!.outcome, "protocol_error");
-      assert.match(result.turns[0]!.error!, /the server sent speech-events `connected`; did you mean --protocol speech-events\?/);
+      assert.match(
+        result.turns[0]!.error!,
+        /the server sent speech-events `connected`; did you mean --protocol speech-events\?/,
+      );
     } finally {
       await bot.close();
     }
@@ -167,12 +267,24 @@ describe("the wrong protocol gets a hint", () => {
 
   test("speech-events against a bot sending Twilio media names twilio", async () => {
     const server = await scriptedServer((connection, message) => {
-      if (message.type === "speech_end") connection.send({ event: "media", streamSid: "MZ1", media: { payload: "//8=" } });
+      if (message.type === "speech_end") {
+        connection.send({ event: "media", streamSid: "MZ1", media: { payload: "//8=" } });
+      }
     });
     try {
-      const result = await run({ server: server.url, concurrency: 1, requests: 1, seed: 1, mix: ONLY("simple_query"), timeoutsS: { simple_query: 2 } });
+      const result = await run({
+        server: server.url,
+        concurrency: 1,
+        requests: 1,
+        seed: 1,
+        mix: ONLY("simple_query"),
+        timeoutsS: { simple_query: 2 },
+      });
       assert.equal(result.turns[0]!.outcome, "protocol_error");
-      assert.match(result.turns[0]!.error!, /the server sent Twilio-style `media`; did you mean --protocol twilio\?/);
+      assert.match(
+        result.turns[0]!.error!,
+        /the server sent Twilio-style `media`; did you mean --protocol twilio\?/,
+      );
     } finally {
       await server.close();
     }
@@ -180,9 +292,14 @@ describe("the wrong protocol gets a hint", () => {
 
   test("an unknown protocol is one line naming the known ones, exit 2", async () => {
     for (const args of [["run", "--protocol", "sip"], ["serve", "--protocol", "sip"]]) {
-      const result = await runCli([...args, "--no-export"].filter((arg) => !(args[0] === "serve" && arg === "--no-export")));
+      const result = await runCli(
+        [...args, "--no-export"].filter((arg) => !(args[0] === "serve" && arg === "--no-export")),
+      );
       assert.equal(result.code, 2, result.stderr);
-      assert.equal(result.stderr, 'voxbench: --protocol: unknown protocol "sip" (known: speech-events, twilio, pcm, openai-realtime)\n');
+      assert.equal(
+        result.stderr,
+        'voxbench: --protocol: unknown protocol "sip" (known: speech-events, twilio, pcm, openai-realtime)\n',
+      );
     }
   });
 });

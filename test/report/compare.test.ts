@@ -9,7 +9,12 @@ import { SUMMARY_SCHEMA_VERSION } from "../../src/load/runner.ts";
 import { summarizeRun } from "../../src/metrics/summary.ts";
 import { emptyTurnRecord, type TurnRecord } from "../../src/metrics/turn-record.ts";
 import type { ScenarioWeights } from "../../src/scenarios/registry.ts";
-import { comparabilityProblems, compareRuns, formatComparison, loadComparedRun } from "../../src/report/compare.ts";
+import {
+  comparabilityProblems,
+  compareRuns,
+  formatComparison,
+  loadComparedRun,
+} from "../../src/report/compare.ts";
 import { readCsv } from "../../src/report/read-csv.ts";
 import { turnsToCsv } from "../../src/report/turns-csv.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -32,14 +37,29 @@ interface RunFolderOptions {
  * by the run's own summarizer). TTFT is log-normal around `medianMs`; the first `failed` turns
  * time out (their last error holds a comma, so the CSV quotes it).
  */
-async function runFolder(name: string, medianMs: number, count: number, seed: number, failed = 0, options: RunFolderOptions = {}): Promise<string> {
+async function runFolder(
+  name: string,
+  medianMs: number,
+  count: number,
+  seed: number,
+  failed = 0,
+  options: RunFolderOptions = {},
+): Promise<string> {
   const random = createRandom(seed);
   const turns: TurnRecord[] = Array.from({ length: count }, (_, index) => ({
-    ...emptyTurnRecord({ run_id: name, client_id: index % 10, turn_index: Math.floor(index / 10), scenario: "simple_query", started_at: "2026-01-01T00:00:00.000Z" }),
+    ...emptyTurnRecord({
+      run_id: name,
+      client_id: index % 10,
+      turn_index: Math.floor(index / 10),
+      scenario: "simple_query",
+      started_at: "2026-01-01T00:00:00.000Z",
+    }),
     outcome: index < failed ? ("timeout_first_audio" as const) : ("ok" as const),
     error: index < failed ? "no reply audio, then the timeout" : null,
     ttft_ms: index < failed ? null : Math.round(medianMs * Math.exp(0.2 * random.normal()) * 1000) / 1000,
-    total_ms: index < failed ? null : Math.round((medianMs + 3000) * Math.exp(0.05 * random.normal()) * 1000) / 1000,
+    total_ms: index < failed
+      ? null
+      : Math.round((medianMs + 3000) * Math.exp(0.05 * random.normal()) * 1000) / 1000,
     ...options.turn,
   }));
   const config = resolveRunConfig({ seed, weights: options.weights }, "bundled fixtures");
@@ -84,7 +104,10 @@ describe("compare", () => {
     const candidate = await loadComparedRun(await runFolder("slow", 500, 200, 2));
     const comparison = compareRuns(baseline, candidate, 10, 0.01);
     const ttftMedian = comparison.rows.find((row) => row.metric === "ttft_ms" && row.stat === "median")!;
-    assert.ok(ttftMedian.changePercent! > 15 && ttftMedian.changePercent! < 35, `${ttftMedian.changePercent}%`);
+    assert.ok(
+      ttftMedian.changePercent! > 15 && ttftMedian.changePercent! < 35,
+      `${ttftMedian.changePercent}%`,
+    );
     assert.ok(ttftMedian.p < 1e-6);
     assert.equal(ttftMedian.regression, true);
     assert.equal(baseline.samples.get("ttft_ms")!.length, 200);
@@ -108,7 +131,9 @@ describe("compare", () => {
       10,
       0.01,
     );
-    const row = comparison.rows.find((candidate) => candidate.metric === "ttft_ms" && candidate.stat === "mean")!;
+    const row = comparison.rows.find((candidate) =>
+      candidate.metric === "ttft_ms" && candidate.stat === "mean"
+    )!;
     assert.ok(row.changePercent! > 10);
     assert.ok(row.p >= 0.01);
     assert.equal(comparison.regressions, 0);
@@ -139,7 +164,11 @@ describe("compare", () => {
     assert.match(fine.stdout, /✅ no regression/);
     const json = await runCli(["compare", "--json", "--max-regression", "50", base, slow]);
     assert.equal(json.code, 0);
-    const parsed = JSON.parse(json.stdout) as { maxRegressionPercent: number; rows: unknown[]; regressions: number };
+    const parsed = JSON.parse(json.stdout) as {
+      maxRegressionPercent: number;
+      rows: unknown[];
+      regressions: number;
+    };
     assert.equal(parsed.maxRegressionPercent, 50);
     assert.equal(parsed.regressions, 0);
     assert.ok(parsed.rows.length > 0);
@@ -149,13 +178,15 @@ describe("compare", () => {
     const base = await runFolder("bad-base", 400, 20, 12);
     await mkdir(join(dir, "empty"), { recursive: true });
     await writeFile(join(dir, "empty", "summary.json"), "{ nope");
-    for (const args of [
-      ["compare", base],
-      ["compare", base, join(dir, "missing")],
-      ["compare", base, join(dir, "empty")],
-      ["compare", base, base, "--alpha", "2"],
-      ["compare", base, base, "--max-regression", "lots"],
-    ]) {
+    for (
+      const args of [
+        ["compare", base],
+        ["compare", base, join(dir, "missing")],
+        ["compare", base, join(dir, "empty")],
+        ["compare", base, base, "--alpha", "2"],
+        ["compare", base, base, "--max-regression", "lots"],
+      ]
+    ) {
       const result = await runCli(args);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
       assert.equal(result.stderr.trim().split("\n").length, 1);
@@ -166,15 +197,24 @@ describe("compare", () => {
 describe("compare refuses runs it cannot judge", () => {
   /** The problems `compare` finds between a baseline and a candidate folder. */
   async function problemsOf(baselineFolder: string, candidateFolder: string): Promise<string[]> {
-    return comparabilityProblems(await loadComparedRun(baselineFolder), await loadComparedRun(candidateFolder));
+    return comparabilityProblems(
+      await loadComparedRun(baselineFolder),
+      await loadComparedRun(candidateFolder),
+    );
   }
 
   test("two complete runs of the same mix have no problems", async () => {
-    assert.deepEqual(await problemsOf(await runFolder("good-a", 400, 50, 20), await runFolder("good-b", 400, 50, 21)), []);
+    assert.deepEqual(
+      await problemsOf(await runFolder("good-a", 400, 50, 20), await runFolder("good-b", 400, 50, 21)),
+      [],
+    );
   });
 
   test("a run with no turns", async () => {
-    const problems = await problemsOf(await runFolder("empty-base", 400, 50, 22), await runFolder("empty-run", 400, 0, 23));
+    const problems = await problemsOf(
+      await runFolder("empty-base", 400, 50, 22),
+      await runFolder("empty-run", 400, 0, 23),
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^the candidate run \(.*empty-run\) has no turns$/);
   });
@@ -193,7 +233,10 @@ describe("compare refuses runs it cannot judge", () => {
   });
 
   test("an interrupted run", async () => {
-    const problems = await problemsOf(await runFolder("stopped", 400, 50, 24, 0, { interrupted: true }), await runFolder("stopped-b", 400, 50, 25));
+    const problems = await problemsOf(
+      await runFolder("stopped", 400, 50, 24, 0, { interrupted: true }),
+      await runFolder("stopped-b", 400, 50, 25),
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^the baseline run \(.*stopped\) was interrupted .*partial/);
   });
@@ -204,7 +247,10 @@ describe("compare refuses runs it cannot judge", () => {
     await editCsv(cut, (text) => cutLastRow(text, 25));
     const problems = await problemsOf(base, cut);
     assert.equal(problems.length, 1, problems.join("\n"));
-    assert.match(problems[0]!, /^the candidate run \(.*cut-plain\) has a turns\.csv cut mid-row \(its last row has \d+ of \d+ cells\)$/);
+    assert.match(
+      problems[0]!,
+      /^the candidate run \(.*cut-plain\) has a turns\.csv cut mid-row \(its last row has \d+ of \d+ cells\)$/,
+    );
     const candidate = await loadComparedRun(cut);
     assert.equal(candidate.turns, 49);
     assert.equal(candidate.samples.get("ttft_ms")!.length, 49);
@@ -227,33 +273,57 @@ describe("compare refuses runs it cannot judge", () => {
     await editCsv(short, (text) => cutLastRow(text, 0));
     const problems = await problemsOf(base, short);
     assert.equal(problems.length, 1, problems.join("\n"));
-    assert.match(problems[0]!, /^the candidate run \(.*short\) has 49 turns in turns\.csv but summary\.json counts 50: the file is cut/);
+    assert.match(
+      problems[0]!,
+      /^the candidate run \(.*short\) has 49 turns in turns\.csv but summary\.json counts 50: the file is cut/,
+    );
 
     const misshapen = await runFolder("misshapen", 400, 50, 31);
     await editCsv(misshapen, (text) => text.replace(/\n(.*?),/, "\n$1,extra,"));
     const misshapenProblems = await problemsOf(base, misshapen);
     assert.equal(misshapenProblems.length, 1, misshapenProblems.join("\n"));
-    assert.match(misshapenProblems[0]!, /has 1 row in turns\.csv whose cell count differs from the header's \d+ \(the first is row 2\)$/);
+    assert.match(
+      misshapenProblems[0]!,
+      /has 1 row in turns\.csv whose cell count differs from the header's \d+ \(the first is row 2\)$/,
+    );
   });
 
   test("runs of different scenario mixes or protocols; equal shares of other weights are the same mix", async () => {
     const base = await runFolder("mix-base", 400, 50, 32);
-    const simpleOnly = await runFolder("mix-simple", 400, 50, 33, 0, { weights: { simple: 1, tools: 0, interruptions: 0, falseAlarms: 0 } });
+    const simpleOnly = await runFolder("mix-simple", 400, 50, 33, 0, {
+      weights: { simple: 1, tools: 0, interruptions: 0, falseAlarms: 0 },
+    });
     assert.deepEqual(await problemsOf(base, simpleOnly), [
       "the runs used different scenario mixes (baseline simple_query 0.6 tool_call 0.2 interruption 0.1 false_alarm 0.1, candidate simple_query 1)",
     ]);
-    const scaled = await runFolder("mix-scaled", 400, 50, 34, 0, { weights: { simple: 6, tools: 2, interruptions: 1, falseAlarms: 1 } });
+    const scaled = await runFolder("mix-scaled", 400, 50, 34, 0, {
+      weights: { simple: 6, tools: 2, interruptions: 1, falseAlarms: 1 },
+    });
     assert.deepEqual(await problemsOf(base, scaled), []);
     const otherProtocol = await runFolder("protocol-b", 400, 50, 35, 0, { protocol: "pipecat" });
-    assert.deepEqual(await problemsOf(base, otherProtocol), ["the runs used different protocols (baseline speech-events, candidate pipecat)"]);
+    assert.deepEqual(await problemsOf(base, otherProtocol), [
+      "the runs used different protocols (baseline speech-events, candidate pipecat)",
+    ]);
     const sameProtocol = await runFolder("protocol-same", 400, 50, 36, 0, { protocol: "speech-events" });
     assert.deepEqual(await problemsOf(base, sameProtocol), []);
   });
 
   test("readCsv keeps a row cut short apart from the finished ones", () => {
-    assert.deepEqual(readCsv("a,b\r\n1,2\n"), { rows: [["a", "b"], ["1", "2"]], unfinishedRow: null, endsInQuotes: false });
-    assert.deepEqual(readCsv("a,b\n1,2\n3"), { rows: [["a", "b"], ["1", "2"]], unfinishedRow: ["3"], endsInQuotes: false });
-    assert.deepEqual(readCsv('a,b\n1,"x\ny'), { rows: [["a", "b"]], unfinishedRow: ["1", "x\ny"], endsInQuotes: true });
+    assert.deepEqual(readCsv("a,b\r\n1,2\n"), {
+      rows: [["a", "b"], ["1", "2"]],
+      unfinishedRow: null,
+      endsInQuotes: false,
+    });
+    assert.deepEqual(readCsv("a,b\n1,2\n3"), {
+      rows: [["a", "b"], ["1", "2"]],
+      unfinishedRow: ["3"],
+      endsInQuotes: false,
+    });
+    assert.deepEqual(readCsv('a,b\n1,"x\ny'), {
+      rows: [["a", "b"]],
+      unfinishedRow: ["1", "x\ny"],
+      endsInQuotes: true,
+    });
   });
 
   test("CLI: a refused run is exit 2 and one line; --force makes it a warning and compares", async () => {
@@ -263,7 +333,10 @@ describe("compare refuses runs it cannot judge", () => {
     assert.equal(refused.code, 2, refused.stdout + refused.stderr);
     assert.equal(refused.stdout, "");
     assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
-    assert.match(refused.stderr, /^voxbench: cannot compare: the candidate run \(.*\) was interrupted .*; use --force to compare anyway\n$/);
+    assert.match(
+      refused.stderr,
+      /^voxbench: cannot compare: the candidate run \(.*\) was interrupted .*; use --force to compare anyway\n$/,
+    );
 
     const forced = await runCli(["compare", "--force", base, stopped]);
     assert.equal(forced.code, 0, forced.stdout + forced.stderr);
@@ -294,10 +367,18 @@ describe("compare with small samples, and the success rate", () => {
       /^success_rate: inconclusive: rate is 41\.7% worse \(100\.0% -> 58\.3%\) but p = 0\.0186 is not below 0\.01; 12 baseline and 12 candidate turns are too few to tell a 10% drop at alpha 0\.01 \(about \d+ per side would do\)$/,
     );
     // TTFT has 12 and 7 samples: too few as well, said per metric.
-    assert.ok(comparison.warnings.some((text) => /^ttft_ms: .*12 baseline and 7 candidate samples are too few/.test(text)), comparison.warnings.join("\n"));
+    assert.ok(
+      comparison.warnings.some((text) =>
+        /^ttft_ms: .*12 baseline and 7 candidate samples are too few/.test(text)
+      ),
+      comparison.warnings.join("\n"),
+    );
     const table = formatComparison(comparison);
     assert.match(table, /⚠️ success_rate: inconclusive/);
-    assert.match(table, /\n {2}⚠️ no significant regression, but \d+ warnings: the runs or samples may not be enough to tell$/);
+    assert.match(
+      table,
+      /\n {2}⚠️ no significant regression, but \d+ warnings: the runs or samples may not be enough to tell$/,
+    );
     assert.doesNotMatch(table, /✅/);
   });
 
@@ -313,9 +394,13 @@ describe("compare with small samples, and the success rate", () => {
   });
 
   test("a metric only one run measured is a warning; with --max-regression 0 only the 20-sample minimum applies", async () => {
-    const baseline = await loadComparedRun(await runFolder("one-side-a", 400, 30, 50, 0, { turn: { connect_ms: 50 } }));
+    const baseline = await loadComparedRun(
+      await runFolder("one-side-a", 400, 30, 50, 0, { turn: { connect_ms: 50 } }),
+    );
     const candidate = await loadComparedRun(await runFolder("one-side-b", 400, 30, 51));
-    assert.deepEqual(compareRuns(baseline, candidate, 0, 0.01).warnings, ["connect_ms: measured in the baseline run only (30 samples), so not compared"]);
+    assert.deepEqual(compareRuns(baseline, candidate, 0, 0.01).warnings, [
+      "connect_ms: measured in the baseline run only (30 samples), so not compared",
+    ]);
   });
 
   test("a metric with 20+ samples but too much spread for its count gets a warning naming what would do", async () => {
@@ -335,14 +420,27 @@ describe("compare with small samples, and the success rate", () => {
   });
 
   test("CLI: 12 turns 100% -> 58% is exit 0 with the inconclusive warning; 100 turns 100% -> 58% is a regression, exit 1", async () => {
-    const small = await runCli(["compare", await runFolder("cli-rate12-a", 400, 12, 46), await runFolder("cli-rate12-b", 400, 12, 47, 5)]);
+    const small = await runCli([
+      "compare",
+      await runFolder("cli-rate12-a", 400, 12, 46),
+      await runFolder("cli-rate12-b", 400, 12, 47, 5),
+    ]);
     assert.equal(small.code, 0, small.stdout + small.stderr);
     assert.equal(small.stderr, "");
     assert.match(small.stdout, /⚠️ success_rate: inconclusive/);
     assert.match(small.stdout, /⚠️ no significant regression, but \d+ warnings/);
-    const large = await runCli(["compare", "--json", await runFolder("cli-rate100-a", 400, 100, 48), await runFolder("cli-rate100-b", 400, 100, 49, 42)]);
+    const large = await runCli([
+      "compare",
+      "--json",
+      await runFolder("cli-rate100-a", 400, 100, 48),
+      await runFolder("cli-rate100-b", 400, 100, 49, 42),
+    ]);
     assert.equal(large.code, 1, large.stdout + large.stderr);
-    const parsed = JSON.parse(large.stdout) as { rows: { metric: string; p: number; regression: boolean }[]; regressions: number; warnings: string[] };
+    const parsed = JSON.parse(large.stdout) as {
+      rows: { metric: string; p: number; regression: boolean }[];
+      regressions: number;
+      warnings: string[];
+    };
     const rate = parsed.rows.find((row) => row.metric === "success_rate")!;
     assert.equal(rate.regression, true);
     assert.ok(rate.p < 1e-14, `${rate.p}`); // scipy fisher_exact([[100, 0], [58, 42]], "greater"): 9.33e-16

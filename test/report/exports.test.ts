@@ -1,6 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, type RunResult } from "../../src/load/runner.ts";
@@ -63,14 +63,18 @@ describe("exports", () => {
       assert.equal(row[column("outcome")], "ok");
       assert.ok(Number.isFinite(Number(row[column("ttft_ms")])));
       const scenario = row[column("scenario")];
-      if (scenario === "simple_query") assert.equal(row[column("stop_ms")], "", "not applicable is an empty cell");
+      if (scenario === "simple_query") {
+        assert.equal(row[column("stop_ms")], "", "not applicable is an empty cell");
+      }
       if (scenario === "interruption") assert.ok(Number(row[column("recovery_ms")]) > 0);
     }
   });
 
   test("summary.json holds the schema, tool, runtime, configuration, counts, statistics and health", async () => {
     const paths = await writeExports(result, dir);
-    const summary = JSON.parse(await readFile(paths.summaryJson, "utf8")) as RunResult & { turnsFile: string };
+    const summary = JSON.parse(await readFile(paths.summaryJson, "utf8")) as RunResult & {
+      turnsFile: string;
+    };
     assert.equal(summary.schemaVersion, 1);
     assert.equal(summary.tool.name, "voxbench");
     assert.ok(["node", "deno"].includes(summary.runtime.name));
@@ -81,17 +85,29 @@ describe("exports", () => {
     assert.equal(typeof summary.summary.metrics.ttft_ms?.p95, "number");
     assert.ok(summary.summary.byScenario.interruption?.metrics.stop_ms);
     assert.equal(typeof summary.health.valid, "boolean");
-    assert.equal((summary as { turns?: unknown }).turns, undefined, "summary.json leaves the turns to turns.csv");
+    assert.equal(
+      (summary as { turns?: unknown }).turns,
+      undefined,
+      "summary.json leaves the turns to turns.csv",
+    );
     assert.equal(summary.turnsFile, "turns.csv");
   });
 
   test("secrets are redacted in summary.json, turns.csv and the console report", async () => {
     const paths = await writeExports(result, dir);
-    for (const text of [await readFile(paths.summaryJson, "utf8"), await readFile(paths.turnsCsv, "utf8"), formatConsoleReport(result)]) {
+    for (
+      const text of [
+        await readFile(paths.summaryJson, "utf8"),
+        await readFile(paths.turnsCsv, "utf8"),
+        formatConsoleReport(result),
+      ]
+    ) {
       assert.ok(!text.includes("hunter2"), "header value leaked");
       assert.ok(!text.includes("supersecret"), "token leaked");
     }
-    const summary = JSON.parse(await readFile(paths.summaryJson, "utf8")) as { config: { headers: Record<string, string>; server: string } };
+    const summary = JSON.parse(await readFile(paths.summaryJson, "utf8")) as {
+      config: { headers: Record<string, string>; server: string };
+    };
     assert.deepEqual(summary.config.headers, { Authorization: "[redacted]" });
     assert.match(summary.config.server, /token=\[redacted\]/);
   });
@@ -105,12 +121,16 @@ describe("exports", () => {
   });
 
   test("cells a spreadsheet would run as formulas are escaped; numbers are not", () => {
-    assert.equal(spreadsheetSafe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+    assert.equal(spreadsheetSafe('=HYPERLINK("http://x")'), '\'=HYPERLINK("http://x")');
     assert.equal(spreadsheetSafe("+1"), "'+1");
     assert.equal(spreadsheetSafe("@cmd"), "'@cmd");
     assert.equal(spreadsheetSafe(-12.5), "-12.5");
     assert.equal(spreadsheetSafe(null), "");
-    const turn = { ...result.turns[0]!, outcome: "server_error" as const, error: "=cmd|' /C calc'!A0\nsecond line, with comma" };
+    const turn = {
+      ...result.turns[0]!,
+      outcome: "server_error" as const,
+      error: "=cmd|' /C calc'!A0\nsecond line, with comma",
+    };
     const rows = parseCsv(turnsToCsv([turn]));
     assert.equal(rows[1]![TURN_COLUMNS.indexOf("error")], "'=cmd|' /C calc'!A0\nsecond line, with comma");
   });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "../../src/server/server.ts";
-import { handshakeDelayMs, turnFault, type FaultKind } from "../../src/server/faults.ts";
+import { type FaultKind, handshakeDelayMs, turnFault } from "../../src/server/faults.ts";
 import type { TurnLogRecord } from "../../src/server/turn-log.ts";
 import { BotClient, fixture, shortReplyVoice, sleep } from "../helpers/bot-client.ts";
 
@@ -17,12 +17,28 @@ after(async () => {
 });
 
 function only(kind: FaultKind, extra: { slowHandshakeMs?: number; dropChunkPercent?: number } = {}) {
-  return { rate: 1, kinds: [kind], slowHandshakeMs: extra.slowHandshakeMs ?? 2000, dropChunkPercent: extra.dropChunkPercent ?? 30 };
+  return {
+    rate: 1,
+    kinds: [kind],
+    slowHandshakeMs: extra.slowHandshakeMs ?? 2000,
+    dropChunkPercent: extra.dropChunkPercent ?? 30,
+  };
 }
 
-async function faultyTurn(kind: FaultKind, body: (client: BotClient) => Promise<void>, extra = {}): Promise<TurnLogRecord[]> {
+async function faultyTurn(
+  kind: FaultKind,
+  body: (client: BotClient) => Promise<void>,
+  extra = {},
+): Promise<TurnLogRecord[]> {
   const logPath = join(dir, `${kind}-${Math.random()}.jsonl`);
-  const server = await serve({ port: 0, replyDelayMs: 30, doneEvent: true, replyAudio: shortReplyVoice(1000), logTurnsPath: logPath, faults: only(kind, extra) });
+  const server = await serve({
+    port: 0,
+    replyDelayMs: 30,
+    doneEvent: true,
+    replyAudio: shortReplyVoice(1000),
+    logTurnsPath: logPath,
+    faults: only(kind, extra),
+  });
   try {
     const client = await BotClient.connect(server.url);
     await client.nextEvent("connected");
@@ -32,7 +48,9 @@ async function faultyTurn(kind: FaultKind, body: (client: BotClient) => Promise<
   } finally {
     await server.close();
   }
-  return (await readFile(logPath, "utf8")).trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as TurnLogRecord);
+  return (await readFile(logPath, "utf8")).trim().split("\n").filter(Boolean).map((line) =>
+    JSON.parse(line) as TurnLogRecord
+  );
 }
 
 describe("fault injection", () => {
@@ -90,7 +108,11 @@ describe("fault injection", () => {
   });
 
   test("slow handshake delays the WebSocket open", async () => {
-    const server = await serve({ port: 0, replyDelayMs: 10, faults: only("slow-handshake", { slowHandshakeMs: 300 }) });
+    const server = await serve({
+      port: 0,
+      replyDelayMs: 10,
+      faults: only("slow-handshake", { slowHandshakeMs: 300 }),
+    });
     try {
       const client = await BotClient.connect(server.url);
       assert.ok(client.openedAtMs >= 295, `opened after ${client.openedAtMs} ms`);
@@ -101,14 +123,23 @@ describe("fault injection", () => {
   });
 
   test("fault choice is a pure function of seed, connection and turn; the rate holds", () => {
-    const options = { rate: 0.3, kinds: ["close", "error", "no-reply"] as FaultKind[], slowHandshakeMs: 100, dropChunkPercent: 30 };
-    const pick = (seed: number) => Array.from({ length: 2000 }, (_, turn) => turnFault(options, seed, turn % 40, Math.floor(turn / 40)));
+    const options = {
+      rate: 0.3,
+      kinds: ["close", "error", "no-reply"] as FaultKind[],
+      slowHandshakeMs: 100,
+      dropChunkPercent: 30,
+    };
+    const pick = (seed: number) =>
+      Array.from({ length: 2000 }, (_, turn) => turnFault(options, seed, turn % 40, Math.floor(turn / 40)));
     assert.deepEqual(pick(5), pick(5));
     assert.notDeepEqual(pick(5), pick(6));
     const faulty = pick(5).filter((fault) => fault !== undefined).length;
     assert.ok(faulty > 500 && faulty < 700, `${faulty} of 2000`);
     assert.ok(pick(5).every((fault) => fault === undefined || options.kinds.includes(fault)));
-    const slow = Array.from({ length: 1000 }, (_, connection) => handshakeDelayMs({ ...options, kinds: ["slow-handshake"] }, 5, connection));
+    const slow = Array.from(
+      { length: 1000 },
+      (_, connection) => handshakeDelayMs({ ...options, kinds: ["slow-handshake"] }, 5, connection),
+    );
     const slowCount = slow.filter((delay) => delay === 100).length;
     assert.ok(slowCount > 240 && slowCount < 360, `${slowCount} of 1000`);
     assert.equal(turnFault({ ...options, rate: 0 }, 5, 0, 0), undefined);

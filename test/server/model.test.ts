@@ -9,7 +9,10 @@ import { drawMs, formatDistribution, parseDistribution } from "../../src/server/
 describe("latency model", () => {
   test("log-normal draws have the configured median and p95 (20,000 draws, within 3%)", () => {
     const random = createRandom(11);
-    const draws = Array.from({ length: 20000 }, () => drawMs({ kind: "lognormal", medianMs: 350, p95Ms: 900 }, random));
+    const draws = Array.from(
+      { length: 20000 },
+      () => drawMs({ kind: "lognormal", medianMs: 350, p95Ms: 900 }, random),
+    );
     assert.ok(Math.abs(percentile(draws, 50) / 350 - 1) < 0.03, `median ${percentile(draws, 50)}`);
     assert.ok(Math.abs(percentile(draws, 95) / 900 - 1) < 0.03, `p95 ${percentile(draws, 95)}`);
     assert.ok(draws.every((value) => value > 0));

@@ -2,11 +2,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { request } from "node:http";
-import { readFile, rm, mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { serve, type RunningServer } from "../../src/server/server.ts";
+import { type RunningServer, serve } from "../../src/server/server.ts";
 import { fromBase64 } from "../../src/protocols/base64.ts";
 import { BotClient, fixture, sleep } from "../helpers/bot-client.ts";
 
@@ -87,7 +87,13 @@ describe("reference server: the seed protocol", () => {
       ["speech_end without audio", '{"type":"speech_end"}', /without audio/],
       ["audio that is not base64", '{"type":"speech_end","audio":"%%%"}', /not valid base64/],
       ["audio that is neither WAV nor PCM16", '{"type":"speech_end","audio":"AAEC"}', /neither a WAV/],
-      ["a broken WAV", `{"type":"speech_end","audio":"${Buffer.from("RIFF\u0000\u0000\u0000\u0000WAVEjunk").toString("base64")}"}`, /speech_end audio: .*no fmt chunk/],
+      [
+        "a broken WAV",
+        `{"type":"speech_end","audio":"${
+          Buffer.from("RIFF\u0000\u0000\u0000\u0000WAVEjunk").toString("base64")
+        }"}`,
+        /speech_end audio: .*no fmt chunk/,
+      ],
       ["a binary frame", Buffer.from([1, 2, 3]), /binary frames are not supported/],
     ];
     for (const [name, payload, pattern] of cases) {
@@ -140,7 +146,9 @@ describe("reference server: the seed protocol", () => {
     await local.close();
     await client.closed();
     assert.equal(client.closeCode, 1001);
-    const lines = (await readFile(path, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = (await readFile(path, "utf8")).trim().split("\n").map((line) =>
+      JSON.parse(line) as Record<string, unknown>
+    );
     assert.equal(lines.length, 1);
     assert.equal(lines[0]!.end, "server_closed");
   });

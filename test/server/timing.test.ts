@@ -29,7 +29,13 @@ after(async () => {
 describe("first-chunk delay against --reply-delay-ms", () => {
   test("300 ms: the server's first chunk leaves within 2 ms of the deadline (median), never before it", async () => {
     const logPath = join(dir, "delay.jsonl");
-    const server = await serve({ port: 0, replyDelayMs: 300, logTurnsPath: logPath, doneEvent: true, replyAudio: shortReplyVoice(300) });
+    const server = await serve({
+      port: 0,
+      replyDelayMs: 300,
+      logTurnsPath: logPath,
+      doneEvent: true,
+      replyAudio: shortReplyVoice(300),
+    });
     const clientMs: number[] = [];
     try {
       const clients = await Promise.all(Array.from({ length: 4 }, () => BotClient.connect(server.url)));
@@ -73,7 +79,10 @@ describe("first-chunk delay against --reply-delay-ms", () => {
       const chunks = client.events("play_audio");
       const offsets = chunks.map((chunk) => chunk.atMs - chunks[0]!.atMs);
       offsets.forEach((offsetMs, index) => {
-        assert.ok(Math.abs(offsetMs - index * 50) < 20, `chunk ${index} at +${offsetMs} ms, due at +${index * 50}`);
+        assert.ok(
+          Math.abs(offsetMs - index * 50) < 20,
+          `chunk ${index} at +${offsetMs} ms, due at +${index * 50}`,
+        );
       });
       await client.close();
     } finally {
@@ -102,7 +111,10 @@ describe("the simulated pipeline", () => {
       let from = client.frames.length;
       let sentAtMs = client.speak(fixture("query_01_balance.wav"));
       let first = await client.nextEvent("play_audio", 5000, from);
-      assert.ok(first.atMs - sentAtMs >= 129.5 && first.atMs - sentAtMs < 180, `query: ${first.atMs - sentAtMs} ms`);
+      assert.ok(
+        first.atMs - sentAtMs >= 129.5 && first.atMs - sentAtMs < 180,
+        `query: ${first.atMs - sentAtMs} ms`,
+      );
       const metrics = await client.nextEvent("metrics", 5000, from);
       assert.equal(metrics.json?.stt_ms, 40);
       assert.equal(metrics.json?.llm_ttft_ms, 60);
@@ -118,7 +130,10 @@ describe("the simulated pipeline", () => {
       const toolResult = await client.nextEvent("tool_result", 5000, from);
       first = await client.nextEvent("play_audio", 5000, from);
       assert.ok(toolCall.atMs < toolResult.atMs && toolResult.atMs < first.atMs);
-      assert.ok(first.atMs - sentAtMs >= 329.5 && first.atMs - sentAtMs < 380, `tool: ${first.atMs - sentAtMs} ms`);
+      assert.ok(
+        first.atMs - sentAtMs >= 329.5 && first.atMs - sentAtMs < 380,
+        `tool: ${first.atMs - sentAtMs} ms`,
+      );
       assert.equal((await client.nextEvent("metrics", 5000, from)).json?.tool_ms, 200);
       await client.nextEvent("response_done", 5000, from);
       await sleep(350);
@@ -139,7 +154,13 @@ describe("the simulated pipeline", () => {
   test("log-normal delays are seeded: the same seed gives the same delays", async () => {
     const delaysFor = async (seed: number): Promise<number[]> => {
       const logPath = join(dir, `seed-${seed}-${Math.random()}.jsonl`);
-      const server = await serve({ port: 0, seed, doneEvent: true, logTurnsPath: logPath, replyAudio: shortReplyVoice(200) });
+      const server = await serve({
+        port: 0,
+        seed,
+        doneEvent: true,
+        logTurnsPath: logPath,
+        replyAudio: shortReplyVoice(200),
+      });
       try {
         const client = await BotClient.connect(server.url);
         for (let turn = 0; turn < 3; turn++) {
@@ -155,7 +176,10 @@ describe("the simulated pipeline", () => {
       const records = await readLog(logPath);
       for (const record of records) {
         const stagesMs = record.stt_ms! + record.queue_ms! + record.llm_ttft_ms! + record.tts_ttfb_ms!;
-        assert.ok(Math.abs(record.configured_delay_ms! - stagesMs) < 0.01, "the first-chunk deadline is the sum of the stages");
+        assert.ok(
+          Math.abs(record.configured_delay_ms! - stagesMs) < 0.01,
+          "the first-chunk deadline is the sum of the stages",
+        );
         assert.equal(record.queue_ms, 0);
       }
       return records.map((record) => record.configured_delay_ms!);
@@ -184,7 +208,9 @@ describe("the simulated pipeline", () => {
       const sentA = a!.speak(fixture("query_01_balance.wav"));
       const sentB = b!.speak(fixture("query_01_balance.wav"));
       const [firstA, firstB] = await Promise.all([a!.nextEvent("play_audio"), b!.nextEvent("play_audio")]);
-      const [earlier, later] = firstA.atMs - sentA < firstB.atMs - sentB ? [firstA.atMs - sentA, firstB.atMs - sentB] : [firstB.atMs - sentB, firstA.atMs - sentA];
+      const [earlier, later] = firstA.atMs - sentA < firstB.atMs - sentB
+        ? [firstA.atMs - sentA, firstB.atMs - sentB]
+        : [firstB.atMs - sentB, firstA.atMs - sentA];
       assert.ok(earlier < 60, `first turn waited ${earlier} ms`);
       assert.ok(later > 600, `second turn did not queue (${later} ms)`);
       await Promise.all([a!.nextEvent("response_done"), b!.nextEvent("response_done")]);

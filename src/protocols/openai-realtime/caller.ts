@@ -1,8 +1,25 @@
-import type { CallerAnswer, CallerOptions, CallerSide, SessionEvent, SessionEventBody, WireFrame } from "../adapter.ts";
+import type {
+  CallerAnswer,
+  CallerOptions,
+  CallerSide,
+  SessionEvent,
+  SessionEventBody,
+  WireFrame,
+} from "../adapter.ts";
 import { sharedBase64 } from "../base64.ts";
-import { decodeJsonFrame, fail, type Decoded } from "../json.ts";
+import { type Decoded, decodeJsonFrame, fail } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
-import { clientEvent, encodeAppend, eventNames, numberOf, objectOf, otherDialect, stringOf, type RealtimeApi, type TurnDetection } from "./codec.ts";
+import {
+  clientEvent,
+  encodeAppend,
+  eventNames,
+  numberOf,
+  objectOf,
+  otherDialect,
+  type RealtimeApi,
+  stringOf,
+  type TurnDetection,
+} from "./codec.ts";
 
 /** How a Realtime caller is configured (resolved from --realtime-session and --realtime-api). */
 export interface RealtimeCallerSettings {
@@ -36,8 +53,12 @@ const QUIET_EVENTS = new Set([
   "rate_limits.updated",
 ]);
 
-function typed(message: Readonly<Record<string, unknown>>): Decoded<Readonly<Record<string, unknown>> & { type: string }> {
-  return typeof message.type === "string" ? { ok: true, value: message as Readonly<Record<string, unknown>> & { type: string } } : fail('message has no "type"');
+function typed(
+  message: Readonly<Record<string, unknown>>,
+): Decoded<Readonly<Record<string, unknown>> & { type: string }> {
+  return typeof message.type === "string"
+    ? { ok: true, value: message as Readonly<Record<string, unknown>> & { type: string } }
+    : fail('message has no "type"');
 }
 
 /**
@@ -76,7 +97,9 @@ export function realtimeCaller(settings: RealtimeCallerSettings, options: Caller
   let playerEndMs = 0;
   let playingItem: { readonly id: string; receivedMs: number } | undefined;
 
-  const decodeMessage = (message: Readonly<Record<string, unknown>> & { type: string }): SessionEventBody[] => {
+  const decodeMessage = (
+    message: Readonly<Record<string, unknown>> & { type: string },
+  ): SessionEventBody[] => {
     const type = message.type;
     switch (type) {
       case "session.created":
@@ -84,7 +107,10 @@ export function realtimeCaller(settings: RealtimeCallerSettings, options: Caller
       case "error": {
         const error = objectOf(message, "error");
         const code = stringOf(error, "code") ?? stringOf(error, "type") ?? "error";
-        return [{ kind: "server_error", message: `${code}: ${stringOf(error, "message") ?? "(no message)"}` }];
+        return [{
+          kind: "server_error",
+          message: `${code}: ${stringOf(error, "message") ?? "(no message)"}`,
+        }];
       }
       case "input_audio_buffer.speech_started":
         return [{ kind: "vad", edge: "start" }];
@@ -110,7 +136,12 @@ export function realtimeCaller(settings: RealtimeCallerSettings, options: Caller
       }
       case "response.function_call_arguments.done": {
         const callId = stringOf(message, "call_id");
-        if (callId === undefined) return [{ kind: "protocol_error", message: "response.function_call_arguments.done without a call_id" }];
+        if (callId === undefined) {
+          return [{
+            kind: "protocol_error",
+            message: "response.function_call_arguments.done without a call_id",
+          }];
+        }
         return [{ kind: "tool_call", name: stringOf(message, "name") ?? "", callId }];
       }
       case "response.done":
@@ -126,7 +157,13 @@ export function realtimeCaller(settings: RealtimeCallerSettings, options: Caller
         if (QUIET_EVENTS.has(type)) return [];
         const dialect = otherDialect(type, settings.api);
         if (dialect) {
-          return [{ kind: "protocol_error", message: `the server sent ${dialect === "beta" ? "beta" : "GA"} \`${type}\` to a ${settings.api === "ga" ? "GA" : "beta"} client: use --realtime-api ${dialect}`, wrongProtocol: true }];
+          return [{
+            kind: "protocol_error",
+            message: `the server sent ${dialect === "beta" ? "beta" : "GA"} \`${type}\` to a ${
+              settings.api === "ga" ? "GA" : "beta"
+            } client: use --realtime-api ${dialect}`,
+            wrongProtocol: true,
+          }];
         }
         return [{ kind: "unknown", name: type }];
       }
@@ -138,21 +175,36 @@ export function realtimeCaller(settings: RealtimeCallerSettings, options: Caller
     const details = objectOf(response, "status_details");
     const usage = objectOf(response, "usage");
     const events: SessionEventBody[] = [
-      { kind: "response_status", status, reason: stringOf(details, "reason"), inputTokens: numberOf(usage, "input_tokens"), outputTokens: numberOf(usage, "output_tokens") },
+      {
+        kind: "response_status",
+        status,
+        reason: stringOf(details, "reason"),
+        inputTokens: numberOf(usage, "input_tokens"),
+        outputTokens: numberOf(usage, "output_tokens"),
+      },
     ];
     if (status === "cancelled") {
       lastResponseCancelled = true;
-      events.push({ kind: "stop", message: `response.done cancelled (${stringOf(details, "reason") ?? "no reason"})` });
+      events.push({
+        kind: "stop",
+        message: `response.done cancelled (${stringOf(details, "reason") ?? "no reason"})`,
+      });
       return events;
     }
     if (status === "failed") {
       const error = objectOf(details, "error");
-      events.push({ kind: "server_error", message: `response failed: ${stringOf(error, "code") ?? stringOf(error, "type") ?? "no code"}: ${stringOf(error, "message") ?? "(no message)"}` });
+      events.push({
+        kind: "server_error",
+        message: `response failed: ${stringOf(error, "code") ?? stringOf(error, "type") ?? "no code"}: ${
+          stringOf(error, "message") ?? "(no message)"
+        }`,
+      });
       return events;
     }
     // A response that called a function is not the reply: the reply comes after the tool's output.
     const output = response?.output;
-    const calledFunction = Array.isArray(output) && output.some((item) => stringOf(item, "type") === "function_call");
+    const calledFunction = Array.isArray(output) &&
+      output.some((item) => stringOf(item, "type") === "function_call");
     if (!calledFunction) events.push({ kind: "done" });
     return events;
   };
@@ -174,11 +226,22 @@ export function realtimeCaller(settings: RealtimeCallerSettings, options: Caller
         playingItem = undefined;
         if (!item || unplayedMs <= 0 || item.id === "") return [];
         const playedMs = Math.max(0, Math.floor(item.receivedMs - unplayedMs));
-        return [{ afterMs: 0, frames: [clientEvent("conversation.item.truncate", { item_id: item.id, content_index: 0, audio_end_ms: playedMs })] }];
+        return [{
+          afterMs: 0,
+          frames: [
+            clientEvent("conversation.item.truncate", {
+              item_id: item.id,
+              content_index: 0,
+              audio_end_ms: playedMs,
+            }),
+          ],
+        }];
       }
       case "tool_call": {
         toolAwaitingAudio = { name: event.name, callId: event.callId };
-        const output = clientEvent("conversation.item.create", { item: { type: "function_call_output", call_id: event.callId, output: JSON.stringify({ ok: true }) } });
+        const output = clientEvent("conversation.item.create", {
+          item: { type: "function_call_output", call_id: event.callId, output: JSON.stringify({ ok: true }) },
+        });
         return [{ afterMs: toolResultMs, frames: [output, clientEvent("response.create")] }];
       }
       default:
@@ -206,8 +269,14 @@ export function realtimeCaller(settings: RealtimeCallerSettings, options: Caller
     markPlayed: () => undefined,
     answer,
     // Manual turns: the caller's own turn-taking (push to talk) acts on speech, never on a noise.
-    startOfSpeech: (role) => (manual && role !== "noise" && activeResponse ? [clientEvent("response.cancel")] : []),
-    endOfSpeech: (role) => (manual && role !== "noise" ? [clientEvent("input_audio_buffer.commit"), clientEvent("response.create")] : []),
+    startOfSpeech: (
+      role,
+    ) => (manual && role !== "noise" && activeResponse ? [clientEvent("response.cancel")] : []),
+    endOfSpeech: (
+      role,
+    ) => (manual && role !== "noise"
+      ? [clientEvent("input_audio_buffer.commit"), clientEvent("response.create")]
+      : []),
     closing: () => [],
   };
 }

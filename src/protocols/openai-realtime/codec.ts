@@ -64,7 +64,16 @@ export function otherDialect(type: string, api: RealtimeApi): RealtimeApi | unde
   const other: RealtimeApi = api === "ga" ? "beta" : "ga";
   const names = eventNames(other);
   const own = eventNames(api);
-  for (const key of ["audioDelta", "audioDone", "transcriptDelta", "transcriptDone", "textDelta", "textDone"] as const) {
+  for (
+    const key of [
+      "audioDelta",
+      "audioDone",
+      "transcriptDelta",
+      "transcriptDone",
+      "textDelta",
+      "textDone",
+    ] as const
+  ) {
     if (names[key] === type && own[key] !== type) return other;
   }
   return undefined;
@@ -72,7 +81,12 @@ export function otherDialect(type: string, api: RealtimeApi): RealtimeApi | unde
 
 /** Turn detection as a session configures it: the server's VAD, or manual commits (`turn_detection: null`). */
 export type TurnDetection =
-  | { readonly mode: "server"; readonly silenceMs: number | undefined; readonly createResponse: boolean; readonly interruptResponse: boolean }
+  | {
+    readonly mode: "server";
+    readonly silenceMs: number | undefined;
+    readonly createResponse: boolean;
+    readonly interruptResponse: boolean;
+  }
   | { readonly mode: "manual" };
 
 /** What voxbench reads from a session configuration (GA or beta shape). */
@@ -98,7 +112,9 @@ export function formatFrom(value: unknown): Omit<WireFormat, "frameMs"> | string
   switch (type) {
     case "audio/pcm":
     case "pcm16":
-      if (isObject(value) && value.rate !== undefined && value.rate !== REALTIME_PCM_RATE_HZ) return `audio/pcm at ${String(value.rate)} Hz (Realtime's PCM is 24000 Hz only)`;
+      if (isObject(value) && value.rate !== undefined && value.rate !== REALTIME_PCM_RATE_HZ) {
+        return `audio/pcm at ${String(value.rate)} Hz (Realtime's PCM is 24000 Hz only)`;
+      }
       return { encoding: "pcm16", sampleRateHz: REALTIME_PCM_RATE_HZ };
     case "audio/pcmu":
     case "g711_ulaw":
@@ -107,7 +123,9 @@ export function formatFrom(value: unknown): Omit<WireFormat, "frameMs"> | string
     case "g711_alaw":
       return { encoding: "alaw", sampleRateHz: 8000 };
     default:
-      return `unknown audio format ${JSON.stringify(type)} (known: audio/pcm, audio/pcmu, audio/pcma, pcm16, g711_ulaw, g711_alaw)`;
+      return `unknown audio format ${
+        JSON.stringify(type)
+      } (known: audio/pcm, audio/pcmu, audio/pcma, pcm16, g711_ulaw, g711_alaw)`;
   }
 }
 
@@ -116,7 +134,9 @@ function turnDetectionFrom(value: unknown): TurnDetection | undefined | string {
   if (value === null) return { mode: "manual" };
   if (!isObject(value)) return "turn_detection must be an object or null";
   const silence = value.silence_duration_ms;
-  if (silence !== undefined && !(typeof silence === "number" && silence > 0)) return "turn_detection.silence_duration_ms must be a number above 0";
+  if (silence !== undefined && !(typeof silence === "number" && silence > 0)) {
+    return "turn_detection.silence_duration_ms must be a number above 0";
+  }
   return {
     mode: "server",
     silenceMs: typeof silence === "number" ? silence : undefined,
@@ -138,7 +158,9 @@ export function sessionShape(session: Readonly<Record<string, unknown>>): Sessio
   if (typeof input === "string") return `input format: ${input}`;
   const output = formatFrom(outputAudio?.format ?? session.output_audio_format);
   if (typeof output === "string") return `output format: ${output}`;
-  const detection = inputAudio && "turn_detection" in inputAudio ? inputAudio.turn_detection : session.turn_detection;
+  const detection = inputAudio && "turn_detection" in inputAudio
+    ? inputAudio.turn_detection
+    : session.turn_detection;
   const turnDetection = turnDetectionFrom(detection);
   if (typeof turnDetection === "string") return turnDetection;
   return { input, output, turnDetection };
@@ -157,9 +179,24 @@ export const DEFAULT_TOOL = {
  * VAD (500 ms of silence ends a turn) that answers and interrupts, and one tool.
  */
 export function defaultSession(api: RealtimeApi): Record<string, unknown> {
-  const turnDetection = { type: "server_vad", threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true };
+  const turnDetection = {
+    type: "server_vad",
+    threshold: 0.5,
+    prefix_padding_ms: 300,
+    silence_duration_ms: 500,
+    create_response: true,
+    interrupt_response: true,
+  };
   if (api === "beta") {
-    return { modalities: ["audio", "text"], input_audio_format: "pcm16", output_audio_format: "pcm16", turn_detection: turnDetection, voice: "alloy", tools: [DEFAULT_TOOL], tool_choice: "auto" };
+    return {
+      modalities: ["audio", "text"],
+      input_audio_format: "pcm16",
+      output_audio_format: "pcm16",
+      turn_detection: turnDetection,
+      voice: "alloy",
+      tools: [DEFAULT_TOOL],
+      tool_choice: "auto",
+    };
   }
   return {
     type: "realtime",
@@ -175,8 +212,12 @@ export function defaultSession(api: RealtimeApi): Record<string, unknown> {
 
 /** A format as `api` names it in a session. */
 export function formatFor(format: Omit<WireFormat, "frameMs">, api: RealtimeApi): unknown {
-  if (api === "beta") return format.encoding === "pcm16" ? "pcm16" : format.encoding === "mulaw" ? "g711_ulaw" : "g711_alaw";
-  return format.encoding === "pcm16" ? { type: "audio/pcm", rate: REALTIME_PCM_RATE_HZ } : { type: format.encoding === "mulaw" ? "audio/pcmu" : "audio/pcma" };
+  if (api === "beta") {
+    return format.encoding === "pcm16" ? "pcm16" : format.encoding === "mulaw" ? "g711_ulaw" : "g711_alaw";
+  }
+  return format.encoding === "pcm16"
+    ? { type: "audio/pcm", rate: REALTIME_PCM_RATE_HZ }
+    : { type: format.encoding === "mulaw" ? "audio/pcmu" : "audio/pcma" };
 }
 
 /** One client event, serialised. */

@@ -2,7 +2,14 @@ import { UsageError } from "../../common/errors.ts";
 import type { ProtocolAdapter } from "../adapter.ts";
 import { realtimeBot } from "./bot.ts";
 import { realtimeCaller } from "./caller.ts";
-import { BETA_HEADER, defaultSession, REALTIME_PCM_RATE_HZ, sessionShape, type RealtimeApi, type TurnDetection } from "./codec.ts";
+import {
+  BETA_HEADER,
+  defaultSession,
+  REALTIME_PCM_RATE_HZ,
+  type RealtimeApi,
+  sessionShape,
+  type TurnDetection,
+} from "./codec.ts";
 
 /** How a run speaks the Realtime API (`--realtime-api`, `--realtime-session`). */
 export interface RealtimeOptions {
@@ -28,13 +35,16 @@ export interface RealtimeOptions {
  */
 export function openaiRealtime(options: RealtimeOptions = {}): ProtocolAdapter {
   const api = options.api ?? "ga";
-  if (api !== "ga" && api !== "beta") throw new UsageError(`--realtime-api must be ga or beta (got ${String(api)})`);
+  if (api !== "ga" && api !== "beta") {
+    throw new UsageError(`--realtime-api must be ga or beta (got ${String(api)})`);
+  }
   const session = options.session ?? defaultSession(api);
   const shape = sessionShape(session);
   if (typeof shape === "string") throw new UsageError(`--realtime-session: ${shape}`);
   const input = shape.input ?? { encoding: "pcm16", sampleRateHz: REALTIME_PCM_RATE_HZ };
   const output = shape.output ?? { encoding: "pcm16", sampleRateHz: REALTIME_PCM_RATE_HZ };
-  const turnDetection: TurnDetection = shape.turnDetection ?? { mode: "server", silenceMs: undefined, createResponse: true, interruptResponse: true };
+  const turnDetection: TurnDetection = shape.turnDetection ??
+    { mode: "server", silenceMs: undefined, createResponse: true, interruptResponse: true };
   return {
     name: "openai-realtime",
     transport: "stream",

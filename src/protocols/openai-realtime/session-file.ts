@@ -27,10 +27,20 @@ export async function readRealtimeSession(path: string): Promise<Record<string, 
     throw error;
   }
   const parsed = parseJsonObject(new TextDecoder().decode(bytes));
-  if (!parsed.ok) throw new UsageError(`--realtime-session ${shown}: ${parsed.reason === "malformed JSON" ? "not valid JSON" : "must hold a JSON object (the session, or a session.update event)"}`);
+  if (!parsed.ok) {
+    throw new UsageError(
+      `--realtime-session ${shown}: ${
+        parsed.reason === "malformed JSON"
+          ? "not valid JSON"
+          : "must hold a JSON object (the session, or a session.update event)"
+      }`,
+    );
+  }
   const value = parsed.value;
   if (value.type !== "session.update") return value;
   const session = value.session;
-  if (typeof session !== "object" || session === null || Array.isArray(session)) throw new UsageError(`--realtime-session ${shown}: the session.update event has no session object`);
+  if (typeof session !== "object" || session === null || Array.isArray(session)) {
+    throw new UsageError(`--realtime-session ${shown}: the session.update event has no session object`);
+  }
   return session as Record<string, unknown>;
 }

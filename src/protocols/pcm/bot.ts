@@ -23,7 +23,9 @@ export function pcmBot(options: BotOptions): BotSide {
   return {
     greeting: none,
     decode: (data, isBinary): BotInput[] =>
-      isBinary ? [{ kind: "audio", samples: int16FromLittleEndian(data), sampleRateHz: options.inputSampleRateHz }] : [{ kind: "ignored" }],
+      isBinary
+        ? [{ kind: "audio", samples: int16FromLittleEndian(data), sampleRateHz: options.inputSampleRateHz }]
+        : [{ kind: "ignored" }],
     replyChunk(chunk) {
       let bytes = chunkBytes.get(chunk);
       if (!bytes) {

@@ -32,7 +32,10 @@ export function pcmCaller(options: CallerOptions): CallerSide {
       if (control.kind === "not_json") return [{ kind: "unknown", name: "text" }];
       const hint = otherProtocolHint(control.message, "pcm");
       if (hint) return [{ kind: "protocol_error", message: hint }];
-      return [{ kind: "unknown", name: typeof control.message.type === "string" ? control.message.type : "text" }];
+      return [{
+        kind: "unknown",
+        name: typeof control.message.type === "string" ? control.message.type : "text",
+      }];
     },
     markPlayed: () => undefined,
     closing: () => [],

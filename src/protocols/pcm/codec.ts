@@ -23,7 +23,10 @@ export function encodeControl(control: Control): string {
 /** What a text frame from the bot is: a control message, another JSON object (its `type`, if any), or not JSON. */
 export function parseControl(
   text: string,
-): { readonly kind: "clear" } | { readonly kind: "response_done" } | { readonly kind: "other"; readonly message: Readonly<Record<string, unknown>> } | { readonly kind: "not_json" } {
+): { readonly kind: "clear" } | { readonly kind: "response_done" } | {
+  readonly kind: "other";
+  readonly message: Readonly<Record<string, unknown>>;
+} | { readonly kind: "not_json" } {
   const parsed = parseJsonObject(text);
   if (!parsed.ok) return { kind: "not_json" };
   const type = parsed.value.type;

@@ -16,7 +16,11 @@ import { pcmCaller } from "./caller.ts";
 export const pcm: ProtocolAdapter = {
   name: "pcm",
   transport: "stream",
-  callerFormat: (requested) => ({ encoding: "pcm16", sampleRateHz: requested.sampleRateHz, frameMs: requested.frameMs ?? 20 }),
+  callerFormat: (requested) => ({
+    encoding: "pcm16",
+    sampleRateHz: requested.sampleRateHz,
+    frameMs: requested.frameMs ?? 20,
+  }),
   replyFormat: (requested) => ({ encoding: "pcm16", sampleRateHz: requested.sampleRateHz }),
   caller: pcmCaller,
   bot: pcmBot,

@@ -28,14 +28,18 @@ export function speechEventsBot(options: BotOptions): BotSide {
   return {
     greeting: (sessionId) => event({ event: "connected", session_id: sessionId }),
     decode(data, isBinary): BotInput[] {
-      if (isBinary) return [{ kind: "invalid", reason: "binary frames are not supported: send JSON text frames" }];
+      if (isBinary) {
+        return [{ kind: "invalid", reason: "binary frames are not supported: send JSON text frames" }];
+      }
       const decoded = decodeClientMessage(frameText(data));
       if (!decoded.ok) return [{ kind: "invalid", reason: decoded.reason }];
       const message = decoded.value;
       if (message.type === "speech_start") return [{ kind: "speech_start" }];
       if (message.type !== "speech_end") return [{ kind: "ignored" }];
       const audio = decodeSpeechAudio(message.audio, options.inputSampleRateHz);
-      return audio.ok ? [{ kind: "utterance", clip: audio.clip, intent: message.intent }] : [{ kind: "invalid", reason: audio.reason }];
+      return audio.ok
+        ? [{ kind: "utterance", clip: audio.clip, intent: message.intent }]
+        : [{ kind: "invalid", reason: audio.reason }];
     },
     replyChunk(chunk) {
       let frame = chunkFrames.get(chunk);
@@ -51,7 +55,8 @@ export function speechEventsBot(options: BotOptions): BotSide {
     done: () => event({ event: "response_done" }),
     metrics: (timings) => event({ event: "metrics", ...timings }),
     toolCall: (name, callId) => event({ event: "tool_call", name, call_id: callId }),
-    toolResult: (name, callId, durationMs) => event({ event: "tool_result", name, call_id: callId, duration_ms: durationMs }),
+    toolResult: (name, callId, durationMs) =>
+      event({ event: "tool_result", name, call_id: callId, duration_ms: durationMs }),
     error: (message) => event({ event: "error", message }),
   };
 }

@@ -1,6 +1,12 @@
 import type { AudioAsset } from "../../audio/asset.ts";
-import { wireFormatKey, type WireFormat } from "../../audio/wire-format.ts";
-import type { CallerOptions, CallerSide, ReplyAudioFormat, SessionEventBody, UtterancePlan } from "../adapter.ts";
+import { type WireFormat, wireFormatKey } from "../../audio/wire-format.ts";
+import type {
+  CallerOptions,
+  CallerSide,
+  ReplyAudioFormat,
+  SessionEventBody,
+  UtterancePlan,
+} from "../adapter.ts";
 import { toBase64 } from "../base64.ts";
 import { decodeJsonFrame } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
@@ -39,7 +45,11 @@ const SPEECH_START = encodeClientMessage({ type: "speech_start" });
  * console.log(decodeSpeechEventsFrame(bytes, false, { encoding: "pcm16", sampleRateHz: 16000 })); // [{ kind: "stop", message: undefined }]
  * ```
  */
-export function decodeSpeechEventsFrame(data: Uint8Array, isBinary: boolean, replyFormat: ReplyAudioFormat): SessionEventBody[] {
+export function decodeSpeechEventsFrame(
+  data: Uint8Array,
+  isBinary: boolean,
+  replyFormat: ReplyAudioFormat,
+): SessionEventBody[] {
   const decoded = decodeJsonFrame(data, isBinary, "speech-events", serverEventFrom);
   if (!decoded.ok) return decoded.events;
   const event = decoded.value;

@@ -11,7 +11,7 @@
  * console.log(decodeServerEvent('{"event":"playback_resume"}')); // { ok: true, value: { event: "playback_resume" } }
  * ```
  */
-import { fail, parseJsonObject, type Decoded } from "../json.ts";
+import { type Decoded, fail, parseJsonObject } from "../json.ts";
 
 export type { Decoded } from "../json.ts";
 
@@ -19,12 +19,12 @@ export type { Decoded } from "../json.ts";
 export type ClientMessage =
   | { readonly type: "speech_start" }
   | {
-      readonly type: "speech_end";
-      /** Base64 of a WAV file (or of raw PCM16 LE at the server's input rate). */
-      readonly audio: string;
-      /** Optional hint; the reference server treats "tool_call" as a tool turn. */
-      readonly intent?: string;
-    }
+    readonly type: "speech_end";
+    /** Base64 of a WAV file (or of raw PCM16 LE at the server's input rate). */
+    readonly audio: string;
+    /** Optional hint; the reference server treats "tool_call" as a tool turn. */
+    readonly intent?: string;
+  }
   | { readonly type: "client_playback_started" }
   | { readonly type: "client_playback_complete" };
 
@@ -49,7 +49,12 @@ export type ServerEvent =
   | { readonly event: "response_done" }
   | ({ readonly event: "metrics" } & ServerTimings)
   | { readonly event: "tool_call"; readonly name: string; readonly call_id: string }
-  | { readonly event: "tool_result"; readonly name: string; readonly call_id: string; readonly duration_ms?: number }
+  | {
+    readonly event: "tool_result";
+    readonly name: string;
+    readonly call_id: string;
+    readonly duration_ms?: number;
+  }
   | { readonly event: "error"; readonly message: string };
 
 /** Every event name a server may send. */
@@ -87,11 +92,19 @@ export function decodeClientMessage(text: string): Decoded<ClientMessage> {
     case "client_playback_complete":
       return { ok: true, value: { type: message.type } };
     case "speech_end": {
-      if (typeof message.audio !== "string" || message.audio.length === 0) return fail("speech_end without audio");
-      if (message.intent !== undefined && typeof message.intent !== "string") return fail("speech_end intent must be a string");
+      if (typeof message.audio !== "string" || message.audio.length === 0) {
+        return fail("speech_end without audio");
+      }
+      if (message.intent !== undefined && typeof message.intent !== "string") {
+        return fail("speech_end intent must be a string");
+      }
       return {
         ok: true,
-        value: { type: "speech_end", audio: message.audio, ...(message.intent !== undefined ? { intent: message.intent } : {}) },
+        value: {
+          type: "speech_end",
+          audio: message.audio,
+          ...(message.intent !== undefined ? { intent: message.intent } : {}),
+        },
       };
     }
     case undefined:
@@ -118,7 +131,10 @@ export function serverEventFrom(event: Readonly<Record<string, unknown>>): Decod
     case "stop_playback":
       return {
         ok: true,
-        value: { event: "stop_playback", ...(typeof event.message === "string" ? { message: event.message } : {}) },
+        value: {
+          event: "stop_playback",
+          ...(typeof event.message === "string" ? { message: event.message } : {}),
+        },
       };
     case "playback_resume":
     case "playback_reset":
@@ -128,9 +144,22 @@ export function serverEventFrom(event: Readonly<Record<string, unknown>>): Decod
       return { ok: true, value: event as ServerEvent };
     case "tool_call":
     case "tool_result":
-      return { ok: true, value: { ...event, name: String(event.name ?? ""), call_id: String(event.call_id ?? "") } as ServerEvent };
+      return {
+        ok: true,
+        value: {
+          ...event,
+          name: String(event.name ?? ""),
+          call_id: String(event.call_id ?? ""),
+        } as ServerEvent,
+      };
     case "error":
-      return { ok: true, value: { event: "error", message: typeof event.message === "string" ? event.message : JSON.stringify(event.message ?? "") } };
+      return {
+        ok: true,
+        value: {
+          event: "error",
+          message: typeof event.message === "string" ? event.message : JSON.stringify(event.message ?? ""),
+        },
+      };
     case undefined:
       return fail('event has no "event" field');
     default:

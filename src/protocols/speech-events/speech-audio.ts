@@ -21,7 +21,8 @@ export function decodeSpeechAudio(
   const bytes = fromBase64(base64);
   if (!bytes) return { ok: false, reason: "speech_end audio is not valid base64" };
   if (bytes.length === 0) return { ok: false, reason: "speech_end audio is empty" };
-  const isWav = bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === "RIFF" && String.fromCharCode(...bytes.subarray(8, 12)) === "WAVE";
+  const isWav = bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === "RIFF" &&
+    String.fromCharCode(...bytes.subarray(8, 12)) === "WAVE";
   if (isWav) {
     try {
       return { ok: true, clip: decodeWav(bytes, "speech_end audio").clip };
@@ -30,6 +31,14 @@ export function decodeSpeechAudio(
       throw error;
     }
   }
-  if (bytes.length % 2 !== 0) return { ok: false, reason: "speech_end audio is neither a WAV file nor PCM16 (odd length)" };
-  return { ok: true, clip: createClip(decodeWireAudio(bytes, { encoding: "pcm16", sampleRateHz: rawSampleRateHz }), rawSampleRateHz) };
+  if (bytes.length % 2 !== 0) {
+    return { ok: false, reason: "speech_end audio is neither a WAV file nor PCM16 (odd length)" };
+  }
+  return {
+    ok: true,
+    clip: createClip(
+      decodeWireAudio(bytes, { encoding: "pcm16", sampleRateHz: rawSampleRateHz }),
+      rawSampleRateHz,
+    ),
+  };
 }

@@ -25,7 +25,9 @@ export function twilioBot(): BotSide {
   return {
     greeting: none,
     decode(data, isBinary): BotInput[] {
-      if (isBinary) return [{ kind: "invalid", reason: "binary frame: Twilio Media Streams messages are JSON text" }];
+      if (isBinary) {
+        return [{ kind: "invalid", reason: "binary frame: Twilio Media Streams messages are JSON text" }];
+      }
       const decoded = parseCallerMessage(frameText(data));
       if (!decoded.ok) return [{ kind: "invalid", reason: decoded.reason }];
       const message = decoded.value;
@@ -35,7 +37,9 @@ export function twilioBot(): BotSide {
           return [{ kind: "ignored" }];
         case "media": {
           const bytes = fromBase64(message.payload);
-          return bytes ? [{ kind: "audio", samples: decodeMuLaw(bytes), sampleRateHz: 8000 }] : [{ kind: "invalid", reason: "media payload is not valid base64" }];
+          return bytes
+            ? [{ kind: "audio", samples: decodeMuLaw(bytes), sampleRateHz: 8000 }]
+            : [{ kind: "invalid", reason: "media payload is not valid base64" }];
         }
         case "mark":
           return [{ kind: "mark", name: message.name }];

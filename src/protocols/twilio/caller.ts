@@ -3,11 +3,20 @@ import type { CallerOptions, CallerSide, SessionEventBody } from "../adapter.ts"
 import { sharedBase64 } from "../base64.ts";
 import { decodeJsonFrame } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
-import { botMessageFrom, encodeCallerMark, encodeConnected, encodeMedia, encodeStart, encodeStop, type CallIdentity } from "./codec.ts";
+import {
+  botMessageFrom,
+  type CallIdentity,
+  encodeCallerMark,
+  encodeConnected,
+  encodeMedia,
+  encodeStart,
+  encodeStop,
+} from "./codec.ts";
 
 /** Twilio-shaped identifiers ("MZ" and 32 hex digits...), derived from the connection's key so a seeded run repeats them. */
 export function callIdentity(connectionKey: string): CallIdentity {
-  const hex = (prefix: string): string => prefix + createHash("sha256").update(`${prefix}:${connectionKey}`).digest("hex").slice(0, 32);
+  const hex = (prefix: string): string =>
+    prefix + createHash("sha256").update(`${prefix}:${connectionKey}`).digest("hex").slice(0, 32);
   return { streamSid: hex("MZ"), callSid: hex("CA"), accountSid: hex("AC") };
 }
 
@@ -45,14 +54,25 @@ export function twilioCaller(options: CallerOptions): CallerSide {
         lastPayload = sharedBase64(audio);
       }
       const chunk = ++chunks;
-      return encodeMedia({ streamSid: identity.streamSid, sequenceNumber: ++sequenceNumber, chunk, timestampMs: (chunk - 1) * frameMs, payload: lastPayload });
+      return encodeMedia({
+        streamSid: identity.streamSid,
+        sequenceNumber: ++sequenceNumber,
+        chunk,
+        timestampMs: (chunk - 1) * frameMs,
+        payload: lastPayload,
+      });
     },
     decode(data, isBinary): SessionEventBody[] {
       const decoded = decodeJsonFrame(data, isBinary, "twilio", botMessageFrom);
       if (!decoded.ok) return decoded.events;
       const message = decoded.value;
       if (message.streamSid !== identity.streamSid) {
-        return [{ kind: "protocol_error", message: `${message.event} for another stream (streamSid ${message.streamSid.slice(0, 40)}, this call's is ${identity.streamSid})` }];
+        return [{
+          kind: "protocol_error",
+          message: `${message.event} for another stream (streamSid ${
+            message.streamSid.slice(0, 40)
+          }, this call's is ${identity.streamSid})`,
+        }];
       }
       switch (message.event) {
         case "media":

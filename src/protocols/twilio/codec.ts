@@ -12,7 +12,7 @@
  * console.log(parseBotMessage('{"event":"clear","streamSid":"MZ1"}')); // { ok: true, value: { event: "clear", streamSid: "MZ1" } }
  * ```
  */
-import { fail, parseJsonObject, type Decoded } from "../json.ts";
+import { type Decoded, fail, parseJsonObject } from "../json.ts";
 
 /** Twilio's media format: mu-law, 8 kHz, mono. */
 export const TWILIO_MEDIA_FORMAT = { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 } as const;
@@ -33,8 +33,18 @@ export type BotMessage =
 /** Messages Twilio sends to a bot (the fields the reference bot reads). */
 export type CallerMessage =
   | { readonly event: "connected" }
-  | { readonly event: "start"; readonly streamSid: string; readonly start: CallIdentity & { readonly customParameters: Readonly<Record<string, string>> } }
-  | { readonly event: "media"; readonly streamSid: string; readonly payload: string; readonly chunk: number; readonly timestampMs: number }
+  | {
+    readonly event: "start";
+    readonly streamSid: string;
+    readonly start: CallIdentity & { readonly customParameters: Readonly<Record<string, string>> };
+  }
+  | {
+    readonly event: "media";
+    readonly streamSid: string;
+    readonly payload: string;
+    readonly chunk: number;
+    readonly timestampMs: number;
+  }
   | { readonly event: "mark"; readonly streamSid: string; readonly name: string }
   | { readonly event: "dtmf"; readonly streamSid: string; readonly digit: string }
   | { readonly event: "stop"; readonly streamSid: string };
@@ -45,7 +55,11 @@ export function encodeConnected(): string {
 }
 
 /** Twilio's `start`, with the stream's identity, format and custom parameters. */
-export function encodeStart(identity: CallIdentity, sequenceNumber: number, customParameters: Readonly<Record<string, string>>): string {
+export function encodeStart(
+  identity: CallIdentity,
+  sequenceNumber: number,
+  customParameters: Readonly<Record<string, string>>,
+): string {
   return JSON.stringify({
     event: "start",
     sequenceNumber: String(sequenceNumber),
@@ -62,9 +76,13 @@ export function encodeStart(identity: CallIdentity, sequenceNumber: number, cust
 }
 
 /** One of Twilio's `media` messages: `chunk` counts from 1, `timestamp` is ms since the stream started. */
-export function encodeMedia(media: { streamSid: string; sequenceNumber: number; chunk: number; timestampMs: number; payload: string }): string {
+export function encodeMedia(
+  media: { streamSid: string; sequenceNumber: number; chunk: number; timestampMs: number; payload: string },
+): string {
   // Written out by hand: 50 of these a second per caller, and the payload is already base64.
-  return `{"event":"media","sequenceNumber":"${media.sequenceNumber}","media":{"track":"inbound","chunk":"${media.chunk}","timestamp":"${Math.round(media.timestampMs)}","payload":"${media.payload}"},"streamSid":${JSON.stringify(media.streamSid)}}`;
+  return `{"event":"media","sequenceNumber":"${media.sequenceNumber}","media":{"track":"inbound","chunk":"${media.chunk}","timestamp":"${
+    Math.round(media.timestampMs)
+  }","payload":"${media.payload}"},"streamSid":${JSON.stringify(media.streamSid)}}`;
 }
 
 /** Twilio's answer to a bot's mark, once the audio before it has played. */
@@ -74,14 +92,21 @@ export function encodeCallerMark(streamSid: string, sequenceNumber: number, name
 
 /** Twilio's `stop`, when the call ends. */
 export function encodeStop(identity: CallIdentity, sequenceNumber: number): string {
-  return JSON.stringify({ event: "stop", sequenceNumber: String(sequenceNumber), streamSid: identity.streamSid, stop: { accountSid: identity.accountSid, callSid: identity.callSid } });
+  return JSON.stringify({
+    event: "stop",
+    sequenceNumber: String(sequenceNumber),
+    streamSid: identity.streamSid,
+    stop: { accountSid: identity.accountSid, callSid: identity.callSid },
+  });
 }
 
 /** A bot's message to Twilio. */
 export function encodeBotMessage(message: BotMessage): string {
   switch (message.event) {
     case "media":
-      return `{"event":"media","streamSid":${JSON.stringify(message.streamSid)},"media":{"payload":"${message.payload}"}}`;
+      return `{"event":"media","streamSid":${
+        JSON.stringify(message.streamSid)
+      },"media":{"payload":"${message.payload}"}}`;
     case "mark":
       return JSON.stringify({ event: "mark", streamSid: message.streamSid, mark: { name: message.name } });
     case "clear":
@@ -108,10 +133,14 @@ export function botMessageFrom(message: Readonly<Record<string, unknown>>): Deco
   if (event === "clear") return { ok: true, value: { event, streamSid } };
   if (event === "mark") {
     const name = stringField(message.mark, "name");
-    return name === undefined ? fail("mark without mark.name") : { ok: true, value: { event, streamSid, name } };
+    return name === undefined
+      ? fail("mark without mark.name")
+      : { ok: true, value: { event, streamSid, name } };
   }
   const payload = stringField(message.media, "payload");
-  return payload === undefined ? fail("media without media.payload") : { ok: true, value: { event, streamSid, payload } };
+  return payload === undefined
+    ? fail("media without media.payload")
+    : { ok: true, value: { event, streamSid, payload } };
 }
 
 /** Parses and validates a bot's message (caller side). */
@@ -141,28 +170,41 @@ export function parseCallerMessage(text: string): Decoded<CallerMessage> {
       const start = message.start as Record<string, unknown> | undefined;
       const callSid = stringField(start, "callSid");
       const accountSid = stringField(start, "accountSid");
-      if (callSid === undefined || accountSid === undefined) return fail("start without start.callSid and start.accountSid");
+      if (callSid === undefined || accountSid === undefined) {
+        return fail("start without start.callSid and start.accountSid");
+      }
       const custom = start?.customParameters;
       const customParameters: Record<string, string> = {};
       if (typeof custom === "object" && custom !== null) {
-        for (const [key, value] of Object.entries(custom)) if (typeof value === "string") customParameters[key] = value;
+        for (const [key, value] of Object.entries(custom)) {
+          if (typeof value === "string") customParameters[key] = value;
+        }
       }
-      return { ok: true, value: { event, streamSid, start: { streamSid, callSid, accountSid, customParameters } } };
+      return {
+        ok: true,
+        value: { event, streamSid, start: { streamSid, callSid, accountSid, customParameters } },
+      };
     }
     case "media": {
       const payload = stringField(message.media, "payload");
       const chunk = numberString(message.media, "chunk");
       const timestampMs = numberString(message.media, "timestamp");
-      if (payload === undefined || chunk === undefined || timestampMs === undefined) return fail("media needs media.payload and string numbers media.chunk and media.timestamp");
+      if (payload === undefined || chunk === undefined || timestampMs === undefined) {
+        return fail("media needs media.payload and string numbers media.chunk and media.timestamp");
+      }
       return { ok: true, value: { event, streamSid, payload, chunk, timestampMs } };
     }
     case "mark": {
       const name = stringField(message.mark, "name");
-      return name === undefined ? fail("mark without mark.name") : { ok: true, value: { event, streamSid, name } };
+      return name === undefined
+        ? fail("mark without mark.name")
+        : { ok: true, value: { event, streamSid, name } };
     }
     case "dtmf": {
       const digit = stringField(message.dtmf, "digit");
-      return digit === undefined ? fail("dtmf without dtmf.digit") : { ok: true, value: { event, streamSid, digit } };
+      return digit === undefined
+        ? fail("dtmf without dtmf.digit")
+        : { ok: true, value: { event, streamSid, digit } };
     }
     case "stop":
       return { ok: true, value: { event, streamSid } };

@@ -20,7 +20,11 @@ const TWILIO_FRAME_MS = 20;
 export const twilio: ProtocolAdapter = {
   name: "twilio",
   transport: "stream",
-  callerFormat: (requested) => ({ encoding: "mulaw", sampleRateHz: 8000, frameMs: requested.frameMs ?? TWILIO_FRAME_MS }),
+  callerFormat: (requested) => ({
+    encoding: "mulaw",
+    sampleRateHz: 8000,
+    frameMs: requested.frameMs ?? TWILIO_FRAME_MS,
+  }),
   replyFormat: () => ({ encoding: "mulaw", sampleRateHz: 8000 }),
   caller: twilioCaller,
   bot: twilioBot,
