@@ -1,5 +1,5 @@
 /**
- * The exit codes every voxbench command uses (documented in the README).
+ * The exit codes every voxbench command uses (documented in docs/outputs.md).
  *
  * @example
  * ```ts
