@@ -33,7 +33,6 @@ export {
   wireFormatProblem,
 } from "./audio/wire-format.ts";
 export { DEFAULT_FRAME_MS, frameAudio } from "./audio/frames.ts";
-export { frameDeadlineMs, paceFrames, type PaceOptions, type PaceReport, sleepUntil } from "./audio/pacer.ts";
 export { DEFAULT_VAD_OPTIONS, detectSpeech, type SpeechSegment, type VadOptions } from "./audio/vad.ts";
 export { rmsDbfs } from "./audio/energy.ts";
 export { AUDIO_ROLES, AudioAsset, type AudioRole } from "./audio/asset.ts";
@@ -50,7 +49,6 @@ export { percentile, type Statistics, summarize } from "./metrics/percentiles.ts
 // Load testing: run(), its options and results.
 export {
   executeRun,
-  makeRunId,
   type PreparedRun,
   prepareRun,
   run,
@@ -74,7 +72,6 @@ export {
 export {
   BUILT_IN_SCENARIOS,
   DEFAULT_MIX,
-  pickScenario,
   scenarioMix,
   type ScenarioWeights,
   type WeightedScenario,
@@ -86,7 +83,7 @@ export { falseAlarm } from "./scenarios/false-alarm.ts";
 
 // Measurements and results.
 export { type FailureOutcome, isFailure, type Outcome, OUTCOMES, TurnFailure } from "./metrics/outcomes.ts";
-export { emptyTurnRecord, roundMs, TURN_COLUMNS, type TurnRecord } from "./metrics/turn-record.ts";
+export { roundMs, TURN_COLUMNS, type TurnRecord } from "./metrics/turn-record.ts";
 export {
   type RunSummary,
   summarizeRun,
@@ -94,16 +91,15 @@ export {
   type SummaryMetric,
   type TurnSetSummary,
 } from "./metrics/summary.ts";
-export { type PlaybackResult, simulatePlayback } from "./session/playback.ts";
 // Protocols: the seam (ProtocolAdapter) and the built-in ones.
 export {
   type BotInput,
   type BotOptions,
   type BotSide,
   type BotTimings,
+  type CallerAnswer,
   type CallerOptions,
   type CallerSide,
-  frameForSocket,
   type ProtocolAdapter,
   type ReplyAudioFormat,
   type ReplyChunk,
@@ -116,13 +112,14 @@ export { DEFAULT_PROTOCOL, protocolByName, PROTOCOLS, resolveProtocol } from "./
 export { speechEvents } from "./protocols/speech-events/protocol.ts";
 export { twilio } from "./protocols/twilio/protocol.ts";
 export { pcm } from "./protocols/pcm/protocol.ts";
+export { openaiRealtime, type RealtimeOptions } from "./protocols/openai-realtime/protocol.ts";
 export { fromBase64, toBase64 } from "./protocols/base64.ts";
-export { type SendMarks, Session, SessionError, type SessionOptions } from "./session/session.ts";
-export type { Speaking, SpokenUtterance, Voice } from "./session/voice.ts";
+export type { Session } from "./session/session.ts";
+export type { Speaking, SpokenUtterance } from "./session/voice.ts";
 
 // Reports and exports.
 export { formatConsoleReport } from "./report/console-report.ts";
-export { type ExportPaths, summaryJson, writeExports } from "./report/exports.ts";
+export { type ExportPaths, writeExports } from "./report/exports.ts";
 export { turnsToCsv } from "./report/turns-csv.ts";
 
 // The reference voice bot.
