@@ -9,7 +9,9 @@ import { parseRunFlags } from "./run-flags.ts";
  * otherwise), prints the report and writes the exports.
  */
 export async function demoCommand(raw: Record<string, RawValue>): Promise<number> {
-  const flags = parseRunFlags({ concurrency: 10, requests: 3, ...(await withConfigFile(raw)) });
+  const given = await withConfigFile(raw);
+  const open = given.arrivalRate !== undefined;
+  const flags = parseRunFlags({ ...(open ? {} : { concurrency: 10 }), requests: 3, ...given });
   const server = await serve({
     port: 0,
     doneEvent: true,
@@ -24,7 +26,11 @@ export async function demoCommand(raw: Record<string, RawValue>): Promise<number
       { server: server.url },
       `🚀 voxbench demo: the reference bot is listening on ${server.url} (${
         typeof flags.options.protocol === "string" ? flags.options.protocol : "speech-events"
-      }); ${flags.options.concurrency} callers x ${flags.options.requests} turns`,
+      }); ${
+        open
+          ? `calls arriving at ${flags.options.arrivalRate}/s for ${flags.options.durationS} s`
+          : `${flags.options.concurrency} callers x ${flags.options.requests} turns`
+      }`,
     );
   } finally {
     await server.close();

@@ -5,6 +5,7 @@ import { protocolByName } from "../protocols/registry.ts";
 import {
   parseBoolean,
   parseChoice,
+  parseDurationS,
   parseNonNegativeInteger,
   parseNonNegativeNumber,
   parsePositiveInteger,
@@ -42,6 +43,25 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
     name: "--param <name=value>",
     description:
       "A parameter the protocol passes to the bot at the start of each call (Twilio's customParameters); repeatable",
+  },
+  {
+    name: "--arrival-rate <calls/s>",
+    description:
+      "Open model: start calls at this rate for --duration, however the bot copes (instead of --concurrency)",
+  },
+  { name: "--duration <time>", description: "Open model: how long calls keep arriving, e.g. 90s, 5m, 1h" },
+  {
+    name: "--arrivals <poisson|uniform>",
+    description: "Open model: Poisson arrivals or evenly spaced ones (default poisson)",
+  },
+  {
+    name: "--max-calls <n>",
+    description:
+      "Open model: at most this many calls at once; arrivals beyond it are dropped and counted (dropped_calls), never delayed (default 10000)",
+  },
+  {
+    name: "--turns-per-call <n|min-max>",
+    description: "Open model: turns in each call, e.g. 4-8 (default --requests)",
   },
   { name: "--concurrency <n>", description: "Simultaneous callers, one connection each (default 10)" },
   { name: "--requests <n>", description: "Turns per caller (default 5)" },
@@ -215,6 +235,19 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   }
   if (has("toolResultMs")) {
     options.toolResultMs = parseNonNegativeNumber("--tool-result-ms", raw.toolResultMs);
+  }
+  if (has("arrivalRate")) options.arrivalRate = parsePositiveNumber("--arrival-rate", raw.arrivalRate);
+  if (has("duration")) options.durationS = parseDurationS("--duration", raw.duration);
+  if (has("arrivals")) {
+    options.arrivals = parseChoice("--arrivals", raw.arrivals, ["poisson", "uniform"] as const);
+  }
+  if (has("maxCalls")) options.maxCalls = parsePositiveInteger("--max-calls", raw.maxCalls);
+  if (has("turnsPerCall")) {
+    const turns = parseRange("--turns-per-call", raw.turnsPerCall);
+    if (!Number.isInteger(turns.min) || !Number.isInteger(turns.max) || turns.min < 1) {
+      throw new UsageError(`--turns-per-call must be a whole number of at least 1 or a range like 4-8`);
+    }
+    options.turnsPerCall = turns;
   }
   if (has("concurrency")) options.concurrency = parsePositiveInteger("--concurrency", raw.concurrency);
   if (has("requests")) options.requests = parsePositiveInteger("--requests", raw.requests);

@@ -111,3 +111,24 @@ export function parseRange(name: string, raw: RawValue): { min: number; max: num
   if (max < min) throw new UsageError(`${name}: the range's end must not be below its start (got "${text}")`);
   return { min, max };
 }
+
+const DURATION_UNITS_S: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/**
+ * A duration in seconds from "90s", "2m", "1.5h", "500ms" or a bare number of seconds; above 0.
+ *
+ * @example
+ * ```ts
+ * import { parseDurationS } from "./parse-values.ts";
+ * console.log(parseDurationS("--duration", "2m"), parseDurationS("--duration", "250ms"), parseDurationS("--duration", 30)); // 120 0.25 30
+ * ```
+ */
+export function parseDurationS(name: string, raw: RawValue): number {
+  const value = single(name, raw);
+  const text = typeof value === "number" ? String(value) : parseString(name, raw).trim();
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!match) throw new UsageError(`${name} must be a duration like 30s, 2m, 1h or 500ms (got "${text}")`);
+  const seconds = Number(match[1]) * DURATION_UNITS_S[match[2] ?? "s"]!;
+  if (!(seconds > 0)) throw new UsageError(`${name} must be above 0 (got "${text}")`);
+  return seconds;
+}

@@ -108,14 +108,19 @@ async function connectForTurn(
 }
 
 /**
- * One caller (closed model), starting at `startAtMs` (ramp-up): a connection running `requests`
- * turns in sequence, each turn's scenario drawn by weight. Between turns the caller lets the bot's
+ * One caller (closed model) or call (open model), starting at `startAtMs`: a connection running
+ * `turns` turns (default `requests`) in sequence, then hanging up, each turn's scenario drawn by weight. Between turns the caller lets the bot's
  * audio play out, then thinks. A failed turn may have left the connection out of step, so the next
  * turn reconnects. When a connection cannot be opened, the turn fails with connect_error, and so
  * does every remaining turn of the caller (without --reconnect; with it, the next turn tries again).
  * A turn that never started (the run was stopped first) has no record.
  */
-export async function runClient(clientId: number, startAtMs: number, deps: ClientDeps): Promise<void> {
+export async function runClient(
+  clientId: number,
+  startAtMs: number,
+  deps: ClientDeps,
+  turns: number = deps.config.requests,
+): Promise<void> {
   const { config } = deps;
   if (startAtMs > monotonicNowMs()) await sleepUntil(startAtMs, callerScheduler, deps.cancelSignal);
   const random = deriveRandom(config.seed, clientId);
@@ -131,7 +136,7 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
       started_at: toIsoTime(startedAtMs),
     });
   try {
-    for (let turnIndex = 0; turnIndex < config.requests; turnIndex++) {
+    for (let turnIndex = 0; turnIndex < turns; turnIndex++) {
       if (deps.isCancelled()) return;
       const scenario = pickScenario(deps.mix, random);
       const turnRandom = deriveRandom(config.seed, clientId, turnIndex + 1);
@@ -154,11 +159,11 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
           deps.emit(record);
           if (record.outcome === "cancelled") return;
           if (config.reconnect) {
-            await thinkBeforeNextTurn(deps, random, turnIndex, monotonicNowMs());
+            await thinkBeforeNextTurn(deps, random, turnIndex, turns, monotonicNowMs());
             continue;
           }
           // The old script's behaviour: a caller whose connection fails loses its remaining turns.
-          for (let lost = turnIndex + 1; lost < config.requests; lost++) {
+          for (let lost = turnIndex + 1; lost < turns; lost++) {
             const lostRecord = identity(lost, pickScenario(deps.mix, random), startedAtMs);
             lostRecord.protocol = config.protocol;
             lostRecord.outcome = "connect_error";
@@ -198,7 +203,7 @@ export async function runClient(clientId: number, startAtMs: number, deps: Clien
       } else {
         session.forgetBefore(session.cursor);
       }
-      await thinkBeforeNextTurn(deps, random, turnIndex, result.playbackEndMs);
+      await thinkBeforeNextTurn(deps, random, turnIndex, turns, result.playbackEndMs);
     }
   } finally {
     if (session) {
@@ -213,10 +218,11 @@ async function thinkBeforeNextTurn(
   deps: ClientDeps,
   random: Random,
   turnIndex: number,
+  turns: number,
   playbackEndMs: number,
 ): Promise<void> {
   const { config } = deps;
-  if (turnIndex + 1 >= config.requests || deps.isCancelled()) return;
+  if (turnIndex + 1 >= turns || deps.isCancelled()) return;
   const thinkMs = random.between(config.thinkTimeS.min, config.thinkTimeS.max) * 1000;
   await sleepUntil(Math.max(playbackEndMs, monotonicNowMs()) + thinkMs, callerScheduler, deps.cancelSignal);
 }

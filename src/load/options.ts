@@ -49,6 +49,20 @@ export interface RunOptions {
   };
   /** Where the client runs the bot's tools (Realtime's function calls): how long each takes before its output is sent, ms. Default 0. */
   toolResultMs?: number;
+  /**
+   * Open model: calls start at this many a second for `durationS`, however the bot copes (a
+   * Poisson process by default), instead of `concurrency` callers. Each call is one connection
+   * holding a conversation of `turnsPerCall` turns, then hanging up.
+   */
+  arrivalRate?: number;
+  /** Open model: how long calls keep arriving, seconds (the run then waits for the calls in progress). */
+  durationS?: number;
+  /** Open model: "poisson" (default) or "uniform" (evenly spaced) arrivals. */
+  arrivals?: "poisson" | "uniform";
+  /** Open model: at most this many calls at once; an arrival beyond it is dropped and counted (dropped_calls), never delayed. Default 10,000. */
+  maxCalls?: number;
+  /** Open model: turns in each call, a number or a range (uniform, seeded). Default: `requests`. */
+  turnsPerCall?: number | { readonly min: number; readonly max: number };
   /** Simultaneous callers, one connection each. Default 10. */
   concurrency?: number;
   /** Turns per caller. Default 5. */
@@ -142,6 +156,8 @@ export interface RunConfig {
   readonly mix: Readonly<Record<string, number>>;
   readonly thinkTimeS: { readonly min: number; readonly max: number };
   readonly seed: number;
+  /** The open model's load (arrivals of calls), null for the closed model (`concurrency` callers). */
+  readonly open: OpenLoad | null;
   /** Set when the run is one shard of a bigger test. */
   readonly shard: { readonly index: number; readonly count: number; readonly testRunId: string } | null;
   readonly audio: string;
@@ -348,6 +364,76 @@ export function protocolOf(options: RunOptions): ProtocolAdapter {
   });
 }
 
+/** An open-model load: calls arriving at a rate, each a conversation of a few turns. */
+export interface OpenLoad {
+  readonly arrivalRatePerS: number;
+  readonly durationS: number;
+  readonly arrivals: "poisson" | "uniform";
+  readonly maxCalls: number;
+  readonly turnsPerCall: { readonly min: number; readonly max: number };
+}
+
+/** The open model's settings, checked; null when the run uses the closed model. */
+function resolveOpenLoad(options: RunOptions): OpenLoad | null {
+  const given = ["durationS", "arrivals", "maxCalls", "turnsPerCall"].filter((key) =>
+    options[key as keyof RunOptions] !== undefined
+  );
+  if (options.arrivalRate === undefined) {
+    if (given.length > 0) {
+      throw new UsageError(
+        `--duration, --arrivals, --max-calls and --turns-per-call are for the open model: give --arrival-rate too`,
+      );
+    }
+    return null;
+  }
+  if (options.concurrency !== undefined) {
+    throw new UsageError(
+      "--arrival-rate and --concurrency cannot be used together: the open model starts calls at a rate, the closed model keeps a number of callers (use --max-calls to cap open calls)",
+    );
+  }
+  const arrivalRatePerS = positive("--arrival-rate", options.arrivalRate);
+  if (options.durationS === undefined) {
+    throw new UsageError("--arrival-rate needs --duration: how long calls keep arriving (e.g. 2m)");
+  }
+  const durationS = positive("--duration", options.durationS);
+  const arrivals = options.arrivals ?? "poisson";
+  if (arrivals !== "poisson" && arrivals !== "uniform") {
+    throw new UsageError(`--arrivals must be poisson or uniform (got ${String(arrivals)})`);
+  }
+  const maxCalls = positiveInteger("--max-calls", options.maxCalls ?? MAX_CONCURRENCY);
+  if (maxCalls > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `--max-calls ${maxCalls} is more calls than one process can drive in real time (at most ${MAX_CONCURRENCY})`,
+    );
+  }
+  const turns = options.turnsPerCall ?? options.requests ?? RUN_DEFAULTS.requests;
+  const turnsPerCall = typeof turns === "number" ? { min: turns, max: turns } : turns;
+  positiveInteger("--turns-per-call", turnsPerCall.min);
+  positiveInteger("--turns-per-call", turnsPerCall.max);
+  if (turnsPerCall.max < turnsPerCall.min) {
+    throw new UsageError("--turns-per-call: the range's end must not be below its start");
+  }
+  const expectedTurns = arrivalRatePerS * durationS * turnsPerCall.max;
+  if (expectedTurns > MAX_TURNS) {
+    throw new UsageError(
+      `--arrival-rate x --duration x --turns-per-call is about ${
+        Math.round(expectedTurns)
+      } turns; one run records at most ${MAX_TURNS}`,
+    );
+  }
+  if (options.shard) {
+    throw new UsageError(
+      "--shard is for the closed model; the open model (--arrival-rate) runs in one process",
+    );
+  }
+  if (options.workers !== undefined && options.workers !== 1) {
+    throw new UsageError(
+      "--workers is for the closed model; the open model (--arrival-rate) runs in one thread",
+    );
+  }
+  return { arrivalRatePerS, durationS, arrivals, maxCalls, turnsPerCall };
+}
+
 export function resolveRunConfig(options: RunOptions, audioSource: string): RunConfig {
   const server = options.server ?? RUN_DEFAULTS.server;
   let url: URL;
@@ -424,14 +510,20 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   if (seed > MAX_SEED) {
     throw new UsageError(`--seed must be at most ${MAX_SEED} (got ${seed}): seeds are 32-bit`);
   }
-  const concurrency = positiveInteger("--concurrency", options.concurrency ?? RUN_DEFAULTS.concurrency);
+  const open = resolveOpenLoad(options);
+  // The open model's callers are its calls: at most maxCalls at once, of up to turnsPerCall.max turns.
+  const concurrency = open
+    ? open.maxCalls
+    : positiveInteger("--concurrency", options.concurrency ?? RUN_DEFAULTS.concurrency);
   if (concurrency > MAX_CONCURRENCY) {
     throw new UsageError(
       `--concurrency ${concurrency} is more callers than one process can drive in real time (at most ${MAX_CONCURRENCY})`,
     );
   }
-  const requests = positiveInteger("--requests", options.requests ?? RUN_DEFAULTS.requests);
-  if (concurrency * requests > MAX_TURNS) {
+  const requests = open
+    ? open.turnsPerCall.max
+    : positiveInteger("--requests", options.requests ?? RUN_DEFAULTS.requests);
+  if (!open && concurrency * requests > MAX_TURNS) {
     throw new UsageError(
       `--concurrency x --requests is ${concurrency * requests} turns; one run records at most ${MAX_TURNS}`,
     );
@@ -454,6 +546,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     mix,
     thinkTimeS: { min: thinkTimeS.min, max: thinkTimeS.max },
     seed,
+    open,
     shard,
     audio: audioSource,
     wireFormat,

@@ -1,6 +1,8 @@
 import { setMaxListeners } from "node:events";
 import { type AudioLibrary, bundledFixturesDir, loadAudioLibrary, silenceLibrary } from "../audio/library.ts";
+import { sleepUntil } from "../audio/pacer.ts";
 import { monotonicNowMs, toEpochMs } from "../common/clock.ts";
+import { callerScheduler } from "../common/deadline-scheduler.ts";
 import { UsageError } from "../common/errors.ts";
 import { createRedactor, redactHeaders } from "../common/redact.ts";
 import { showControlCharacters } from "../common/printable.ts";
@@ -14,7 +16,8 @@ import { readRealtimeSession } from "../protocols/openai-realtime/session-file.t
 import { scenarioMix, type WeightedScenario } from "../scenarios/registry.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
-import { runClient } from "./client-loop.ts";
+import { type ClientDeps, runClient } from "./client-loop.ts";
+import { arrivalSchedule } from "./arrivals.ts";
 import {
   type GeneratorHealth,
   HealthMonitor,
@@ -24,7 +27,7 @@ import {
   ProcessWatch,
 } from "./health.ts";
 import { runInWorkers } from "./workers.ts";
-import { protocolOf, resolveRunConfig, type RunConfig, type RunOptions } from "./options.ts";
+import { type OpenLoad, protocolOf, resolveRunConfig, type RunConfig, type RunOptions } from "./options.ts";
 
 /** Version of the summary.json layout; bumped on any incompatible change. */
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -44,6 +47,8 @@ export interface RunResult {
   readonly interrupted: boolean;
   /** How much of the load plan ran. */
   readonly turnCounts: TurnCounts;
+  /** The open model's calls: how many arrived and started, and how many were dropped at --max-calls; null for the closed model. */
+  readonly calls: CallCounts | null;
   readonly summary: RunSummary;
   readonly health: GeneratorHealth;
   /** Targets, alarms and thresholds, each pass / warn / fail. */
@@ -53,6 +58,16 @@ export interface RunResult {
   readonly extraColumns: readonly string[];
   /** A shard's raw health samples (health-samples.json), so that `voxbench merge` merges them exactly. */
   readonly healthSamples?: HealthSamples;
+}
+
+/** An open-model run's calls. */
+export interface CallCounts {
+  /** Arrivals that started a call. */
+  readonly started: number;
+  /** Arrivals dropped because --max-calls calls were already in progress (never delayed). */
+  readonly dropped: number;
+  /** The turns the started calls were to hold (each call's drawn --turns-per-call). */
+  readonly plannedTurns: number;
 }
 
 /**
@@ -186,6 +201,8 @@ export interface CallersResult {
   readonly startedAtEpochMs: number;
   readonly endedAtEpochMs: number;
   readonly interrupted: boolean;
+  /** The open model's calls, when it ran. */
+  readonly calls?: CallCounts;
 }
 
 /** Which callers one event loop drives, and when the run's callers start. */
@@ -206,7 +223,13 @@ export async function runCallers(
 ): Promise<CallersResult> {
   const { config, mix, library, runId } = prepared;
   const clientIds = options.clientIds ?? callersOf(config);
-  const total = clientIds.length * config.requests;
+  // The open model's total is what its arrival rate should bring (a Poisson process varies).
+  const total = config.open
+    ? Math.round(
+      config.open.arrivalRatePerS * config.open.durationS *
+        (config.open.turnsPerCall.min + config.open.turnsPerCall.max) / 2,
+    )
+    : clientIds.length * config.requests;
   const turns: TurnRecord[] = [];
   let failed = 0;
   const openSessions = new Set<Session>();
@@ -232,40 +255,48 @@ export async function runCallers(
   const startedAtMs = options.startAtEpochMs === undefined
     ? monotonicNowMs()
     : options.startAtEpochMs - performance.timeOrigin;
+  const deps: ClientDeps = {
+    runId,
+    config,
+    mix,
+    library,
+    protocol: prepared.protocol,
+    connect: {
+      url: config.server,
+      connectTimeoutMs: config.connectTimeoutS * 1000,
+      headers: { ...prepared.protocol.handshakeHeaders, ...config.headers },
+      insecure: config.insecure,
+      maxMessageBytes: config.maxMessageBytes,
+    },
+    timing: health,
+    isCancelled,
+    cancelSignal: cancel.signal,
+    openSessions,
+    emit: (record) => {
+      // Text from the bot may echo a credential back (an error quoting the Authorization header).
+      if (record.error !== null) record.error = redactor.text(record.error);
+      if (record.session_id !== null) record.session_id = redactor.text(record.session_id);
+      turns.push(record);
+      if (record.outcome !== "ok") failed++;
+      options.onTurn?.(record, { done: turns.length, total, failed });
+    },
+  };
+  const startCaller = (clientId: number, startAtMs: number, callTurns?: number): Promise<void> =>
+    runClient(clientId, startAtMs, deps, callTurns).catch((error: unknown) => {
+      // A bug must not lose the other callers' results: the run completes, marked not valid.
+      internalErrors.push(`caller ${clientId}: ${redactor.error(error)}`);
+    });
+  let calls: CallCounts | undefined;
   try {
-    await Promise.all(
-      clientIds.map((clientId) =>
-        runClient(clientId, startedAtMs + (clientId / config.concurrency) * config.rampUpS * 1000, {
-          runId,
-          config,
-          mix,
-          library,
-          protocol: prepared.protocol,
-          connect: {
-            url: config.server,
-            connectTimeoutMs: config.connectTimeoutS * 1000,
-            headers: { ...prepared.protocol.handshakeHeaders, ...config.headers },
-            insecure: config.insecure,
-            maxMessageBytes: config.maxMessageBytes,
-          },
-          timing: health,
-          isCancelled,
-          cancelSignal: cancel.signal,
-          openSessions,
-          emit: (record) => {
-            // Text from the bot may echo a credential back (an error quoting the Authorization header).
-            if (record.error !== null) record.error = redactor.text(record.error);
-            if (record.session_id !== null) record.session_id = redactor.text(record.session_id);
-            turns.push(record);
-            if (record.outcome !== "ok") failed++;
-            options.onTurn?.(record, { done: turns.length, total, failed });
-          },
-        }).catch((error: unknown) => {
-          // A bug must not lose the other callers' results: the run completes, marked not valid.
-          internalErrors.push(`caller ${clientId}: ${redactor.error(error)}`);
-        })
-      ),
-    );
+    if (config.open) {
+      calls = await runArrivals(config.open, config.seed, startedAtMs, startCaller, cancel.signal);
+    } else {
+      await Promise.all(
+        clientIds.map((clientId) =>
+          startCaller(clientId, startedAtMs + (clientId / config.concurrency) * config.rampUpS * 1000)
+        ),
+      );
+    }
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
@@ -277,7 +308,46 @@ export async function runCallers(
     startedAtEpochMs: toEpochMs(Math.min(startedAtMs, endedAtMs)),
     endedAtEpochMs: toEpochMs(endedAtMs),
     interrupted: isCancelled(),
+    ...(calls ? { calls } : {}),
   };
+}
+
+/**
+ * The open model: calls start on the arrival schedule (seeded) for the run's duration, whatever the
+ * bot does; an arrival that finds --max-calls calls in progress is dropped and counted, never
+ * delayed. Each call holds a drawn number of turns. Resolves once every started call has ended.
+ */
+async function runArrivals(
+  open: OpenLoad,
+  seed: number,
+  startedAtMs: number,
+  startCall: (callId: number, startAtMs: number, turns: number) => Promise<void>,
+  signal: AbortSignal,
+): Promise<CallCounts> {
+  const { offsetsMs, turnsRandom } = arrivalSchedule({
+    ratePerS: open.arrivalRatePerS,
+    durationS: open.durationS,
+    process: open.arrivals,
+  }, seed);
+  const calls: Promise<void>[] = [];
+  let active = 0;
+  let dropped = 0;
+  let plannedTurns = 0;
+  for (const offsetMs of offsetsMs) {
+    await sleepUntil(startedAtMs + offsetMs, callerScheduler, signal);
+    if (signal.aborted) break;
+    const turns = open.turnsPerCall.min +
+      turnsRandom.index(open.turnsPerCall.max - open.turnsPerCall.min + 1);
+    if (active >= open.maxCalls) {
+      dropped++;
+      continue;
+    }
+    active++;
+    plannedTurns += turns;
+    calls.push(startCall(calls.length, monotonicNowMs(), turns).finally(() => active--));
+  }
+  await Promise.all(calls);
+  return { started: calls.length, dropped, plannedTurns };
 }
 
 /**
@@ -296,6 +366,7 @@ export async function executeRun(
     : [{ callers: config.concurrency, result: await runCallers(prepared, options) }];
   const machine = watch.stop();
   const turns = parts.flatMap((part) => part.result.turns);
+  const calls = parts[0]?.result.calls;
   const internalErrors = parts.flatMap((part) => part.result.internalErrors);
   const lateTurns = turns.filter((turn) => turn.outcome === "generator_lag").length;
   const merged = judgeLoop(mergeSamples(parts.map((part) => part.result.health)), config.maxLagMs);
@@ -323,7 +394,7 @@ export async function executeRun(
       : {}),
   };
   turns.sort((a, b) => a.client_id - b.client_id || a.turn_index - b.turn_index);
-  const summary = summarizeRun(turns);
+  const summary = { ...summarizeRun(turns), ...(calls ? { droppedCalls: calls.dropped } : {}) };
   const startedAtEpochMs = Math.min(...parts.map((part) => part.result.startedAtEpochMs));
   const endedAtEpochMs = Math.max(...parts.map((part) => part.result.endedAtEpochMs));
   const redactor = createRedactor(config.server, config.headers);
@@ -337,8 +408,9 @@ export async function executeRun(
     endedAt: new Date(Math.round(endedAtEpochMs)).toISOString(),
     durationMs: Math.round(endedAtEpochMs - startedAtEpochMs),
     interrupted: parts.some((part) => part.result.interrupted),
+    calls: calls ?? null,
     turnCounts: {
-      planned: callersOf(config).length * config.requests,
+      planned: calls ? calls.plannedTurns : callersOf(config).length * config.requests,
       started: turns.length,
       completed: turns.filter((turn) => turn.outcome !== "cancelled").length,
     },

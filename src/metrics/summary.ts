@@ -49,6 +49,8 @@ export interface RunSummary extends TurnSetSummary {
   readonly byScenario: Readonly<Record<string, TurnSetSummary>>;
   /** How many turns used each audio file (first and second utterances). */
   readonly audioFiles: Readonly<Record<string, number>>;
+  /** Open model: arrivals dropped at --max-calls (absent for the closed model). */
+  readonly droppedCalls?: number;
 }
 
 function summarizeSet(records: readonly TurnRecord[]): TurnSetSummary {

@@ -18,7 +18,7 @@ export interface Rule {
   /** Restricts the rule to one scenario's turns. */
   readonly scenario?: string;
   /** A summary metric (e.g. "ttft_ms") or a rate/count: success_rate, error_rate, turns, failed. */
-  readonly value: SummaryMetric | "success_rate" | "error_rate" | "turns" | "failed";
+  readonly value: SummaryMetric | "success_rate" | "error_rate" | "turns" | "failed" | "dropped_calls";
   /** The statistic, for metrics. */
   readonly stat?: RuleStat;
   readonly comparison: Comparison;
@@ -43,7 +43,7 @@ export interface Verdict {
 
 const STATS: readonly RuleStat[] = ["count", "min", "mean", "median", "p95", "p99", "max"];
 const STAT_ALIASES: Readonly<Record<string, RuleStat>> = { avg: "mean", p50: "median", med: "median" };
-const RATES = ["success_rate", "error_rate", "turns", "failed"] as const;
+const RATES = ["success_rate", "error_rate", "turns", "failed", "dropped_calls"] as const;
 
 /** Short metric names users write (`ttft`), mapped to summary metrics (`ttft_ms`). */
 const METRIC_NAMES: ReadonlyMap<string, SummaryMetric> = new Map(
@@ -85,7 +85,7 @@ function unknown(kind: string, word: string, known: readonly string[], expressio
 
 /**
  * Parses a threshold expression: `[scenario.]metric.stat OP number[ms|s]`, or
- * `[scenario.]success_rate|error_rate|turns|failed OP number`. OP is <, <=, >, >=, == or !=.
+ * `[scenario.]success_rate|error_rate|turns|failed OP number`, or `dropped_calls OP number`. OP is <, <=, >, >=, == or !=.
  *
  * @throws {UsageError} saying what is wrong.
  * @example
@@ -208,6 +208,11 @@ export function measure(rule: Rule, summary: RunSummary): { value: number | null
       return { value: set.turns };
     case "failed":
       return { value: set.failed };
+    case "dropped_calls":
+      // Calls are the whole run's (a closed model drops none).
+      return rule.scenario
+        ? { value: null, note: "dropped_calls is for the whole run" }
+        : { value: summary.droppedCalls ?? 0 };
   }
   const stats = set.metrics[rule.value];
   if (!stats) return { value: null, note: `no ${rule.value} samples` };

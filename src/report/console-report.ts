@@ -89,6 +89,12 @@ export function formatConsoleReport(result: RunResult): string {
   lines.push(`  ✅ Successful:       ${summary.ok} (${percent(summary.ok, summary.turns)})`);
   lines.push(`  ❌ Failed:           ${summary.failed}`);
   lines.push(`  🔌 Connection Errors: ${summary.connectionErrors}`);
+  const open = result.config.open;
+  if (open && result.calls) {
+    lines.push(
+      `  📞 Calls:            ${result.calls.started} started, ${result.calls.dropped} dropped at --max-calls ${open.maxCalls} (${open.arrivals} arrivals at ${open.arrivalRatePerS}/s for ${open.durationS} s)`,
+    );
+  }
   lines.push("");
   lines.push("📋 REQUEST TYPES");
   for (const [name, set] of Object.entries(summary.byScenario)) lines.push(`  ${name}: ${set.turns}`);

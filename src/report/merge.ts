@@ -259,6 +259,8 @@ export async function mergeShards(folders: readonly string[], runId?: string): P
     endedAt: new Date(endedAtMs).toISOString(),
     durationMs: endedAtMs - startedAtMs,
     interrupted: shards.some((shard) => shard.summary.interrupted) || warnings.length > 0,
+    // Shards run the closed model only.
+    calls: null,
     turnCounts: counts,
     summary,
     health,

@@ -1,0 +1,143 @@
+/**
+ * The open model: the arrival schedule checked statistically (seeded, reproducible), an open run
+ * against the reference bot that drops and counts calls at --max-calls, and the CLI's refusals.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createRandom } from "../../src/common/random.ts";
+import { arrivalOffsetsMs, arrivalSchedule } from "../../src/load/arrivals.ts";
+import { run } from "../../src/load/runner.ts";
+import { serve } from "../../src/server/server.ts";
+import { runCli } from "../helpers/cli.ts";
+
+const gapsOf = (offsets: readonly number[]): number[] =>
+  offsets.map((offset, index) => offset - (index === 0 ? 0 : offsets[index - 1]!));
+
+describe("arrivals", () => {
+  test("Poisson: exponential gaps of mean 1/rate (mean, coefficient of variation, Kolmogorov-Smirnov), the same for a seed", () => {
+    const offsets = arrivalOffsetsMs({ ratePerS: 5, durationS: 2000, process: "poisson" }, createRandom(11));
+    const gaps = gapsOf(offsets);
+    const n = gaps.length;
+    assert.ok(Math.abs(n - 10_000) < 4 * Math.sqrt(10_000), `${n} arrivals for an expected 10,000`);
+    const mean = gaps.reduce((total, gap) => total + gap, 0) / n;
+    const sd = Math.sqrt(gaps.reduce((total, gap) => total + (gap - mean) ** 2, 0) / (n - 1));
+    assert.ok(Math.abs(mean - 200) < 200 * 0.03, `mean gap ${mean.toFixed(1)} ms, expected 200`);
+    assert.ok(
+      Math.abs(sd / mean - 1) < 0.05,
+      `coefficient of variation ${(sd / mean).toFixed(3)}, an exponential's is 1`,
+    );
+    // Kolmogorov-Smirnov against Exp(mean 200 ms): D below the 1% critical value 1.63 / sqrt(n).
+    const sorted = [...gaps].sort((a, b) => a - b);
+    let d = 0;
+    for (const [index, gap] of sorted.entries()) {
+      const cdf = 1 - Math.exp(-gap / 200);
+      d = Math.max(d, Math.abs(cdf - index / n), Math.abs(cdf - (index + 1) / n));
+    }
+    assert.ok(d < 1.63 / Math.sqrt(n), `KS distance ${d.toFixed(4)} >= ${(1.63 / Math.sqrt(n)).toFixed(4)}`);
+    assert.deepEqual(
+      arrivalOffsetsMs({ ratePerS: 5, durationS: 2000, process: "poisson" }, createRandom(11)),
+      offsets,
+    );
+    assert.notDeepEqual(
+      arrivalOffsetsMs({ ratePerS: 5, durationS: 2000, process: "poisson" }, createRandom(12)),
+      offsets,
+    );
+    assert.deepEqual(
+      arrivalSchedule({ ratePerS: 5, durationS: 20, process: "poisson" }, 3).offsetsMs,
+      arrivalSchedule({ ratePerS: 5, durationS: 20, process: "poisson" }, 3).offsetsMs,
+    );
+  });
+
+  test("uniform: exactly 1/rate apart from 0, none at or after the duration", () => {
+    assert.deepEqual(arrivalOffsetsMs({ ratePerS: 4, durationS: 1, process: "uniform" }, createRandom(1)), [
+      0,
+      250,
+      500,
+      750,
+    ]);
+    const offsets = arrivalOffsetsMs({ ratePerS: 3, durationS: 10, process: "uniform" }, createRandom(1));
+    assert.equal(offsets.length, 30);
+    assert.ok(offsets.every((offset) => offset < 10_000));
+  });
+});
+
+describe("an open run against the reference bot", () => {
+  test("calls start on the schedule; arrivals beyond --max-calls are dropped and counted, never delayed; a threshold can use them", async () => {
+    const bot = await serve({ port: 0, replyDelayMs: 200, doneEvent: true });
+    try {
+      const load = { arrivalRate: 6, durationS: 2, maxCalls: 2, turnsPerCall: { min: 1, max: 2 } };
+      const result = await run({
+        server: bot.url,
+        ...load,
+        mix: { simple_query: 1, tool_call: 0, interruption: 0, false_alarm: 0 },
+        seed: 5,
+        thinkTimeS: { min: 0.1, max: 0.1 },
+        thresholds: ["dropped_calls<1"],
+      });
+      const schedule = arrivalSchedule({ ratePerS: 6, durationS: 2, process: "poisson" }, 5).offsetsMs;
+      assert.ok(result.calls, "an open run reports its calls");
+      assert.equal(
+        result.calls.started + result.calls.dropped,
+        schedule.length,
+        "every arrival either started a call or was dropped",
+      );
+      assert.ok(
+        result.calls.dropped > 0,
+        "a reply takes seconds: two calls cannot take six arrivals a second",
+      );
+      assert.ok(result.calls.started >= 2);
+      assert.equal(result.turnCounts.planned, result.calls.plannedTurns);
+      assert.equal(result.turns.length, result.calls.plannedTurns);
+      for (const turn of result.turns) assert.equal(turn.outcome, "ok", `${turn.error}`);
+      // Never more than --max-calls calls at once: a call lasts at least from its first turn's start to its last reply's end.
+      const spans = new Map<number, { from: number; to: number }>();
+      for (const turn of result.turns) {
+        const at = Date.parse(turn.started_at);
+        const span = spans.get(turn.client_id) ?? { from: at, to: at + (turn.total_ms ?? 0) };
+        span.from = Math.min(span.from, at);
+        span.to = Math.max(span.to, at + (turn.total_ms ?? 0));
+        spans.set(turn.client_id, span);
+      }
+      for (const span of spans.values()) {
+        const overlapping = [...spans.values()].filter((other) =>
+          other.from <= span.from && other.to > span.from
+        ).length;
+        assert.ok(overlapping <= 2, `${overlapping} calls at once`);
+      }
+      const verdict = result.verdicts.find((candidate) => candidate.expression === "dropped_calls<1");
+      assert.equal(verdict?.status, "fail");
+      assert.equal(verdict?.measured, result.calls.dropped);
+    } finally {
+      await bot.close();
+    }
+  });
+});
+
+describe("open model on the command line", () => {
+  test("each bad combination is one line and exit 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ["--arrival-rate", "2", "--duration", "10s", "--concurrency", "5"],
+        /--arrival-rate and --concurrency cannot be used together/,
+      ],
+      [["--arrival-rate", "2"], /--arrival-rate needs --duration/],
+      [
+        ["--arrival-rate", "2", "--duration", "5x"],
+        /--duration must be a duration like 30s, 2m, 1h or 500ms \(got "5x"\)/,
+      ],
+      [["--arrival-rate", "-1", "--duration", "5s"], /--arrival-rate/],
+      [
+        ["--arrival-rate", "2", "--duration", "5s", "--turns-per-call", "0"],
+        /--turns-per-call must be a whole number of at least 1/,
+      ],
+      [["--max-calls", "3"], /give --arrival-rate too/],
+      [["--arrival-rate", "2", "--duration", "5s", "--workers", "2"], /--workers is for the closed model/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(["run", "--server", "ws://127.0.0.1:9/ws", "--no-export", ...args]);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    }
+  });
+});
