@@ -63,6 +63,10 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
     name: "--turns-per-call <n|min-max>",
     description: "Open model: turns in each call, e.g. 4-8 (default --requests)",
   },
+  {
+    name: "--window <time>",
+    description: "The timeline's window: figures per window in summary.json and timeline.csv (default 5s)",
+  },
   { name: "--concurrency <n>", description: "Simultaneous callers, one connection each (default 10)" },
   { name: "--requests <n>", description: "Turns per caller (default 5)" },
   {
@@ -249,6 +253,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     }
     options.turnsPerCall = turns;
   }
+  if (has("window")) options.windowS = parseDurationS("--window", raw.window);
   if (has("concurrency")) options.concurrency = parsePositiveInteger("--concurrency", raw.concurrency);
   if (has("requests")) options.requests = parsePositiveInteger("--requests", raw.requests);
   if (has("rampUp")) options.rampUpS = parseNonNegativeNumber("--ramp-up", raw.rampUp);

@@ -29,6 +29,9 @@ export interface ClientDeps {
   /** Sessions currently open (closed all at once on cancel, to end waits at once). */
   readonly openSessions: Set<Session>;
   readonly emit: (record: TurnRecord) => void;
+  /** A caller's call began (after its ramp-up wait) and ended: the timeline's calls in progress. */
+  readonly onCallStart?: (atMs: number) => void;
+  readonly onCallEnd?: (atMs: number) => void;
 }
 
 function settingsFor(scenario: Scenario, config: RunConfig): TurnSettings {
@@ -135,6 +138,8 @@ export async function runClient(
       scenario: scenario.name,
       started_at: toIsoTime(startedAtMs),
     });
+  if (deps.isCancelled()) return;
+  deps.onCallStart?.(monotonicNowMs());
   try {
     for (let turnIndex = 0; turnIndex < turns; turnIndex++) {
       if (deps.isCancelled()) return;
@@ -210,6 +215,7 @@ export async function runClient(
       deps.openSessions.delete(session);
       await session.close();
     }
+    deps.onCallEnd?.(monotonicNowMs());
   }
 }
 

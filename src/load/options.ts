@@ -63,6 +63,8 @@ export interface RunOptions {
   maxCalls?: number;
   /** Open model: turns in each call, a number or a range (uniform, seeded). Default: `requests`. */
   turnsPerCall?: number | { readonly min: number; readonly max: number };
+  /** The timeline's window: the run's figures are also kept window by window (summary.json's `timeline`, timeline.csv), seconds. Default 5. */
+  windowS?: number;
   /** Simultaneous callers, one connection each. Default 10. */
   concurrency?: number;
   /** Turns per caller. Default 5. */
@@ -156,6 +158,8 @@ export interface RunConfig {
   readonly mix: Readonly<Record<string, number>>;
   readonly thinkTimeS: { readonly min: number; readonly max: number };
   readonly seed: number;
+  /** The timeline's window, seconds. */
+  readonly windowS: number;
   /** The open model's load (arrivals of calls), null for the closed model (`concurrency` callers). */
   readonly open: OpenLoad | null;
   /** Set when the run is one shard of a bigger test. */
@@ -546,6 +550,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     mix,
     thinkTimeS: { min: thinkTimeS.min, max: thinkTimeS.max },
     seed,
+    windowS: positive("--window", options.windowS ?? 5),
     open,
     shard,
     audio: audioSource,

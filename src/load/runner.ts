@@ -19,6 +19,13 @@ import { VERSION } from "../version.ts";
 import { type ClientDeps, runClient } from "./client-loop.ts";
 import { arrivalSchedule } from "./arrivals.ts";
 import {
+  mergeTimelines,
+  summarizeTimeline,
+  TimelineRecorder,
+  type TimelineSamples,
+  type TimelineWindow,
+} from "../metrics/timeline.ts";
+import {
   type GeneratorHealth,
   HealthMonitor,
   type HealthSamples,
@@ -49,6 +56,8 @@ export interface RunResult {
   readonly turnCounts: TurnCounts;
   /** The open model's calls: how many arrived and started, and how many were dropped at --max-calls; null for the closed model. */
   readonly calls: CallCounts | null;
+  /** The run window by window (--window), from the start; null for a merge of shards. */
+  readonly timeline: readonly TimelineWindow[] | null;
   readonly summary: RunSummary;
   readonly health: GeneratorHealth;
   /** Targets, alarms and thresholds, each pass / warn / fail. */
@@ -203,6 +212,8 @@ export interface CallersResult {
   readonly interrupted: boolean;
   /** The open model's calls, when it ran. */
   readonly calls?: CallCounts;
+  /** Window by window: calls, turns and raw latency samples (merged exactly across workers). */
+  readonly timeline: TimelineSamples;
 }
 
 /** Which callers one event loop drives, and when the run's callers start. */
@@ -255,6 +266,7 @@ export async function runCallers(
   const startedAtMs = options.startAtEpochMs === undefined
     ? monotonicNowMs()
     : options.startAtEpochMs - performance.timeOrigin;
+  const timeline = new TimelineRecorder(startedAtMs, config.windowS * 1000);
   const deps: ClientDeps = {
     runId,
     config,
@@ -277,9 +289,12 @@ export async function runCallers(
       if (record.error !== null) record.error = redactor.text(record.error);
       if (record.session_id !== null) record.session_id = redactor.text(record.session_id);
       turns.push(record);
+      timeline.turn(record, monotonicNowMs());
       if (record.outcome !== "ok") failed++;
       options.onTurn?.(record, { done: turns.length, total, failed });
     },
+    onCallStart: (atMs) => timeline.callStarted(atMs),
+    onCallEnd: (atMs) => timeline.callEnded(atMs),
   };
   const startCaller = (clientId: number, startAtMs: number, callTurns?: number): Promise<void> =>
     runClient(clientId, startAtMs, deps, callTurns).catch((error: unknown) => {
@@ -289,7 +304,7 @@ export async function runCallers(
   let calls: CallCounts | undefined;
   try {
     if (config.open) {
-      calls = await runArrivals(config.open, config.seed, startedAtMs, startCaller, cancel.signal);
+      calls = await runArrivals(config.open, config.seed, startedAtMs, startCaller, cancel.signal, timeline);
     } else {
       await Promise.all(
         clientIds.map((clientId) =>
@@ -309,6 +324,7 @@ export async function runCallers(
     endedAtEpochMs: toEpochMs(endedAtMs),
     interrupted: isCancelled(),
     ...(calls ? { calls } : {}),
+    timeline: timeline.samples(endedAtMs),
   };
 }
 
@@ -323,6 +339,7 @@ async function runArrivals(
   startedAtMs: number,
   startCall: (callId: number, startAtMs: number, turns: number) => Promise<void>,
   signal: AbortSignal,
+  timeline: TimelineRecorder,
 ): Promise<CallCounts> {
   const { offsetsMs, turnsRandom } = arrivalSchedule({
     ratePerS: open.arrivalRatePerS,
@@ -338,13 +355,16 @@ async function runArrivals(
     if (signal.aborted) break;
     const turns = open.turnsPerCall.min +
       turnsRandom.index(open.turnsPerCall.max - open.turnsPerCall.min + 1);
+    const arrivedAtMs = monotonicNowMs();
+    timeline.arrival(arrivedAtMs);
     if (active >= open.maxCalls) {
+      timeline.dropped(arrivedAtMs);
       dropped++;
       continue;
     }
     active++;
     plannedTurns += turns;
-    calls.push(startCall(calls.length, monotonicNowMs(), turns).finally(() => active--));
+    calls.push(startCall(calls.length, arrivedAtMs, turns).finally(() => active--));
   }
   await Promise.all(calls);
   return { started: calls.length, dropped, plannedTurns };
@@ -409,6 +429,7 @@ export async function executeRun(
     durationMs: Math.round(endedAtEpochMs - startedAtEpochMs),
     interrupted: parts.some((part) => part.result.interrupted),
     calls: calls ?? null,
+    timeline: summarizeTimeline(mergeTimelines(parts.map((part) => part.result.timeline))!),
     turnCounts: {
       planned: calls ? calls.plannedTurns : callersOf(config).length * config.requests,
       started: turns.length,

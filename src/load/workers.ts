@@ -79,6 +79,8 @@ export async function runInWorkers(
               sendOverheadsMs: [],
               frameLags: new LagHistogram().data(),
             },
+            // A worker that failed lost its windows with it; its turns still count.
+            timeline: { windowMs: prepared.config.windowS * 1000, windows: [] },
             startedAtEpochMs: Date.now(),
             endedAtEpochMs: Date.now(),
             interrupted: options.signal?.aborted ?? false,

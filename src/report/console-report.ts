@@ -237,6 +237,43 @@ export function formatConsoleReport(result: RunResult): string {
     );
   }
 
+  const windows = result.timeline ?? [];
+  const loadChanged = new Set(windows.map((window) => window.maxActiveCalls)).size > 1;
+  if (windows.length > 1 && loadChanged) {
+    // The load changed during the run (ramp-up, arrivals): how latency followed it, window by window.
+    const ms = (value: number | undefined): string => (value === undefined ? "-" : value.toFixed(0));
+    lines.push(`📈 TIMELINE (${result.config.windowS} s windows)`);
+    lines.push(
+      ...table(
+        [
+          "from s",
+          "calls",
+          "max calls",
+          "arrivals",
+          "dropped",
+          "turns",
+          "failed",
+          "ttft p50",
+          "ttft p95",
+          "total p95",
+        ],
+        windows.map((window) => [
+          String(window.startS),
+          String(window.activeCalls),
+          String(window.maxActiveCalls),
+          String(window.arrivals),
+          String(window.droppedCalls),
+          String(window.turns),
+          String(window.failed),
+          ms(window.metrics.ttft_ms?.median),
+          ms(window.metrics.ttft_ms?.p95),
+          ms(window.metrics.total_ms?.p95),
+        ]),
+      ),
+      "",
+    );
+  }
+
   lines.push("🩺 GENERATOR HEALTH");
   const frames = health.frameSendLagMs
     ? `; frame send lag p99 ${

@@ -7,6 +7,7 @@ import { UsageError } from "../common/errors.ts";
 import type { RunResult } from "../load/runner.ts";
 import type { HealthSamples } from "../load/health.ts";
 import { turnsToCsv } from "./turns-csv.ts";
+import { timelineCsv } from "../metrics/timeline.ts";
 
 /** Where a run's files went. */
 export interface ExportPaths {
@@ -125,6 +126,7 @@ export async function writeExports(result: RunResult, exportDir: string): Promis
   try {
     await writeFile(join(staging, "summary.json"), summaryJson(result));
     await writeFile(join(staging, "turns.csv"), turnsToCsv(result.turns, result.extraColumns));
+    if (result.timeline) await writeFile(join(staging, "timeline.csv"), timelineCsv(result.timeline));
     if (result.healthSamples) {
       await writeFile(join(staging, "health-samples.json"), healthSamplesJson(result.healthSamples));
     }

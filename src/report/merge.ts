@@ -261,6 +261,8 @@ export async function mergeShards(folders: readonly string[], runId?: string): P
     interrupted: shards.some((shard) => shard.summary.interrupted) || warnings.length > 0,
     // Shards run the closed model only.
     calls: null,
+    // Shards keep no raw window samples to merge exactly yet.
+    timeline: null,
     turnCounts: counts,
     summary,
     health,

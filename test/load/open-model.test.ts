@@ -89,21 +89,19 @@ describe("an open run against the reference bot", () => {
       assert.equal(result.turnCounts.planned, result.calls.plannedTurns);
       assert.equal(result.turns.length, result.calls.plannedTurns);
       for (const turn of result.turns) assert.equal(turn.outcome, "ok", `${turn.error}`);
-      // Never more than --max-calls calls at once: a call lasts at least from its first turn's start to its last reply's end.
-      const spans = new Map<number, { from: number; to: number }>();
-      for (const turn of result.turns) {
-        const at = Date.parse(turn.started_at);
-        const span = spans.get(turn.client_id) ?? { from: at, to: at + (turn.total_ms ?? 0) };
-        span.from = Math.min(span.from, at);
-        span.to = Math.max(span.to, at + (turn.total_ms ?? 0));
-        spans.set(turn.client_id, span);
-      }
-      for (const span of spans.values()) {
-        const overlapping = [...spans.values()].filter((other) =>
-          other.from <= span.from && other.to > span.from
-        ).length;
-        assert.ok(overlapping <= 2, `${overlapping} calls at once`);
-      }
+      // The timeline counted every arrival, drop and turn, and never more than --max-calls calls at once.
+      const windows = result.timeline ?? [];
+      const sum = (pick: (window: (typeof windows)[number]) => number): number =>
+        windows.reduce((total, window) => total + pick(window), 0);
+      assert.equal(sum((window) => window.arrivals), schedule.length);
+      assert.equal(sum((window) => window.droppedCalls), result.calls.dropped);
+      assert.equal(sum((window) => window.callsStarted), result.calls.started);
+      assert.equal(sum((window) => window.turns), result.turns.length);
+      assert.ok(
+        windows.every((window) => window.maxActiveCalls <= 2),
+        `calls at once: ${windows.map((window) => window.maxActiveCalls).join(",")}`,
+      );
+      assert.equal(windows.at(-1)?.activeCalls, 0, "every call ended");
       const verdict = result.verdicts.find((candidate) => candidate.expression === "dropped_calls<1");
       assert.equal(verdict?.status, "fail");
       assert.equal(verdict?.measured, result.calls.dropped);
