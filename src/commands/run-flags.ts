@@ -49,6 +49,11 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
     description:
       "Open model: start calls at this rate for --duration, however the bot copes (instead of --concurrency)",
   },
+  {
+    name: "--stages <stages>",
+    description:
+      "Open model: ramp the arrival rate linearly from --arrival-rate through DURATION:RATE stages, e.g. 30s:10,2m:10,30s:0 (instead of --duration)",
+  },
   { name: "--duration <time>", description: "Open model: how long calls keep arriving, e.g. 90s, 5m, 1h" },
   {
     name: "--arrivals <poisson|uniform>",
@@ -240,7 +245,12 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   if (has("toolResultMs")) {
     options.toolResultMs = parseNonNegativeNumber("--tool-result-ms", raw.toolResultMs);
   }
-  if (has("arrivalRate")) options.arrivalRate = parsePositiveNumber("--arrival-rate", raw.arrivalRate);
+  if (has("arrivalRate")) options.arrivalRate = parseNonNegativeNumber("--arrival-rate", raw.arrivalRate);
+  if (has("stages")) {
+    options.stages = Array.isArray(raw.stages)
+      ? raw.stages.map(String).join(",")
+      : parseString("--stages", raw.stages);
+  }
   if (has("duration")) options.durationS = parseDurationS("--duration", raw.duration);
   if (has("arrivals")) {
     options.arrivals = parseChoice("--arrivals", raw.arrivals, ["poisson", "uniform"] as const);

@@ -37,6 +37,22 @@ function suggestion(key: string, known: readonly string[]): string {
   return match ? ` (did you mean "${match}"?)` : "";
 }
 
+/** `"stages": [{ "duration": "30s", "target": 10 }, ...]` as the flag's `30s:10` items. */
+function stagesFromConfig(value: readonly unknown[], where: string): RawValue {
+  return value.map((item, index) => {
+    if (typeof item === "string") return item;
+    const stage = typeof item === "object" && item !== null ? (item as Record<string, unknown>) : {};
+    const duration = stage.duration;
+    const target = stage.target;
+    if ((typeof duration !== "string" && typeof duration !== "number") || typeof target !== "number") {
+      throw new UsageError(
+        `${where}: stage ${index + 1} must be { "duration": "30s", "target": 10 } or "30s:10"`,
+      );
+    }
+    return `${duration}:${target}`;
+  });
+}
+
 function toRaw(value: unknown, where: string): RawValue {
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
   if (Array.isArray(value) && value.every((item) => typeof item === "string" || typeof item === "number")) {
@@ -118,7 +134,9 @@ export async function loadConfigFile(
     if (!knownKeys.includes(flag)) {
       throw new UsageError(`${shownPath}: unknown key "${shownKey}"${suggestion(key, allowed)}`);
     }
-    values[flag] = toRaw(value, `${shownPath}: "${shownKey}"`);
+    values[flag] = flag === "stages" && Array.isArray(value)
+      ? stagesFromConfig(value, `${shownPath}: "stages"`)
+      : toRaw(value, `${shownPath}: "${shownKey}"`);
   }
   return values;
 }

@@ -1,4 +1,5 @@
 import { deriveRandom, type Random } from "../common/random.ts";
+import { type Stage, stagedArrivalOffsetsMs } from "./stages.ts";
 
 /** How calls arrive in the open model: a Poisson process, or evenly spaced. */
 export type ArrivalProcess = "poisson" | "uniform";
@@ -54,11 +55,20 @@ const ARRIVALS_STREAM = 0x0a771e5;
  * ```
  */
 export function arrivalSchedule(
-  load: { readonly ratePerS: number; readonly durationS: number; readonly process: ArrivalProcess },
+  load: {
+    readonly ratePerS: number;
+    readonly durationS: number;
+    readonly process: ArrivalProcess;
+    /** The rate ramps through these from `ratePerS`. */
+    readonly stages?: readonly Stage[] | null;
+  },
   seed: number,
 ): { readonly offsetsMs: readonly number[]; readonly turnsRandom: Random } {
+  const random = deriveRandom(seed, ARRIVALS_STREAM);
   return {
-    offsetsMs: arrivalOffsetsMs(load, deriveRandom(seed, ARRIVALS_STREAM)),
+    offsetsMs: load.stages
+      ? stagedArrivalOffsetsMs(load.ratePerS, load.stages, load.process, random)
+      : arrivalOffsetsMs(load, random),
     turnsRandom: deriveRandom(seed, ARRIVALS_STREAM, 1),
   };
 }

@@ -19,6 +19,7 @@ import {
   type WeightedScenario,
 } from "../scenarios/registry.ts";
 import { TARGET_SETS, type TargetSet } from "../metrics/targets.ts";
+import { parseStages, type Stage, stagesDurationS } from "./stages.ts";
 
 /** Progress handed to `onTurn` after every finished turn. */
 export interface RunProgress {
@@ -57,6 +58,11 @@ export interface RunOptions {
   arrivalRate?: number;
   /** Open model: how long calls keep arriving, seconds (the run then waits for the calls in progress). */
   durationS?: number;
+  /**
+   * Open model: the arrival rate ramps linearly through these stages from `arrivalRate` (e.g.
+   * "30s:10,2m:10,30s:50,1m:0", or a list of { durationS, target }); their total is the duration.
+   */
+  stages?: string | readonly Stage[];
   /** Open model: "poisson" (default) or "uniform" (evenly spaced) arrivals. */
   arrivals?: "poisson" | "uniform";
   /** Open model: at most this many calls at once; an arrival beyond it is dropped and counted (dropped_calls), never delayed. Default 10,000. */
@@ -375,10 +381,22 @@ export interface OpenLoad {
   readonly arrivals: "poisson" | "uniform";
   readonly maxCalls: number;
   readonly turnsPerCall: { readonly min: number; readonly max: number };
+  /** The rate's stages (from arrivalRatePerS), or null for a constant rate. */
+  readonly stages: readonly Stage[] | null;
 }
 
 /** The open model's settings, checked; null when the run uses the closed model. */
 function resolveOpenLoad(options: RunOptions): OpenLoad | null {
+  const stages = options.stages === undefined
+    ? null
+    : typeof options.stages === "string"
+    ? parseStages(options.stages)
+    : parseStages(options.stages.map((stage) => `${stage.durationS}:${stage.target}`).join(","));
+  if (stages && options.arrivalRate === undefined) {
+    throw new UsageError(
+      "--stages ramps an arrival rate: give --arrival-rate, the rate to start from (e.g. 0); stages of concurrent callers (the closed model) are not built yet",
+    );
+  }
   const given = ["durationS", "arrivals", "maxCalls", "turnsPerCall"].filter((key) =>
     options[key as keyof RunOptions] !== undefined
   );
@@ -395,11 +413,18 @@ function resolveOpenLoad(options: RunOptions): OpenLoad | null {
       "--arrival-rate and --concurrency cannot be used together: the open model starts calls at a rate, the closed model keeps a number of callers (use --max-calls to cap open calls)",
     );
   }
-  const arrivalRatePerS = positive("--arrival-rate", options.arrivalRate);
-  if (options.durationS === undefined) {
+  const arrivalRatePerS = stages
+    ? nonNegative("--arrival-rate", options.arrivalRate)
+    : positive("--arrival-rate", options.arrivalRate);
+  if (stages && options.durationS !== undefined) {
+    throw new UsageError(
+      "--duration and --stages cannot be used together: the stages' durations add up to the run's",
+    );
+  }
+  if (!stages && options.durationS === undefined) {
     throw new UsageError("--arrival-rate needs --duration: how long calls keep arriving (e.g. 2m)");
   }
-  const durationS = positive("--duration", options.durationS);
+  const durationS = stages ? stagesDurationS(stages) : positive("--duration", options.durationS ?? 0);
   const arrivals = options.arrivals ?? "poisson";
   if (arrivals !== "poisson" && arrivals !== "uniform") {
     throw new UsageError(`--arrivals must be poisson or uniform (got ${String(arrivals)})`);
@@ -417,7 +442,8 @@ function resolveOpenLoad(options: RunOptions): OpenLoad | null {
   if (turnsPerCall.max < turnsPerCall.min) {
     throw new UsageError("--turns-per-call: the range's end must not be below its start");
   }
-  const expectedTurns = arrivalRatePerS * durationS * turnsPerCall.max;
+  const peakRatePerS = Math.max(arrivalRatePerS, ...(stages ?? []).map((stage) => stage.target));
+  const expectedTurns = peakRatePerS * durationS * turnsPerCall.max;
   if (expectedTurns > MAX_TURNS) {
     throw new UsageError(
       `--arrival-rate x --duration x --turns-per-call is about ${
@@ -435,7 +461,7 @@ function resolveOpenLoad(options: RunOptions): OpenLoad | null {
       "--workers is for the closed model; the open model (--arrival-rate) runs in one thread",
     );
   }
-  return { arrivalRatePerS, durationS, arrivals, maxCalls, turnsPerCall };
+  return { arrivalRatePerS, durationS, arrivals, maxCalls, turnsPerCall, stages };
 }
 
 export function resolveRunConfig(options: RunOptions, audioSource: string): RunConfig {

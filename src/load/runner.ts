@@ -345,6 +345,7 @@ async function runArrivals(
     ratePerS: open.arrivalRatePerS,
     durationS: open.durationS,
     process: open.arrivals,
+    stages: open.stages,
   }, seed);
   const calls: Promise<void>[] = [];
   let active = 0;

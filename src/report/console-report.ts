@@ -92,7 +92,13 @@ export function formatConsoleReport(result: RunResult): string {
   const open = result.config.open;
   if (open && result.calls) {
     lines.push(
-      `  📞 Calls:            ${result.calls.started} started, ${result.calls.dropped} dropped at --max-calls ${open.maxCalls} (${open.arrivals} arrivals at ${open.arrivalRatePerS}/s for ${open.durationS} s)`,
+      `  📞 Calls:            ${result.calls.started} started, ${result.calls.dropped} dropped at --max-calls ${open.maxCalls} (${open.arrivals} arrivals ${
+        open.stages
+          ? `from ${open.arrivalRatePerS}/s through stages ${
+            open.stages.map((stage) => `${stage.durationS}s:${stage.target}`).join(",")
+          }`
+          : `at ${open.arrivalRatePerS}/s for ${open.durationS} s`
+      })`,
     );
   }
   lines.push("");

@@ -8,7 +8,10 @@ import { createRandom } from "../../src/common/random.ts";
 import { arrivalOffsetsMs, arrivalSchedule } from "../../src/load/arrivals.ts";
 import { run } from "../../src/load/runner.ts";
 import { serve } from "../../src/server/server.ts";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
+import { inTempDir } from "../helpers/temp-files.ts";
 
 const gapsOf = (offsets: readonly number[]): number[] =>
   offsets.map((offset, index) => offset - (index === 0 ? 0 : offsets[index - 1]!));
@@ -130,6 +133,14 @@ describe("open model on the command line", () => {
       ],
       [["--max-calls", "3"], /give --arrival-rate too/],
       [["--arrival-rate", "2", "--duration", "5s", "--workers", "2"], /--workers is for the closed model/],
+      [["--stages", "10s:5"], /--stages ramps an arrival rate: give --arrival-rate/],
+      [
+        ["--arrival-rate", "0", "--stages", "10s:5", "--duration", "5s"],
+        /--duration and --stages cannot be used together/,
+      ],
+      [["--arrival-rate", "0", "--stages", "10s:5,3q:1"], /--stages: stage 2 "3q:1" must look like 30s:10/],
+      [["--arrival-rate", "0", "--stages", "10s:-5"], /has a negative target/],
+      [["--arrival-rate", "0", "--duration", "5s"], /--arrival-rate must be greater than 0/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(["run", "--server", "ws://127.0.0.1:9/ws", "--no-export", ...args]);
@@ -137,5 +148,43 @@ describe("open model on the command line", () => {
       assert.match(result.stderr, message);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
     }
+  });
+
+  test("stages from a config file (a list of { duration, target }) ramp the rate; the report names them", async () => {
+    await inTempDir(async (dir) => {
+      const config = join(dir, "voxbench.config.json");
+      await writeFile(
+        config,
+        JSON.stringify({
+          arrivalRate: 0,
+          stages: [{ duration: "1s", target: 4 }, { duration: 1, target: 0 }],
+          turnsPerCall: 1,
+          maxCalls: 50,
+        }),
+      );
+      const result = await runCli([
+        "run",
+        "--config",
+        config,
+        "--server",
+        "ws://127.0.0.1:9/ws",
+        "--no-export",
+        "--seed",
+        "3",
+      ]);
+      assert.equal(result.code, 1, result.stderr);
+      const expected = arrivalSchedule({
+        ratePerS: 0,
+        durationS: 2,
+        process: "poisson",
+        stages: [{ durationS: 1, target: 4 }, { durationS: 1, target: 0 }],
+      }, 3).offsetsMs.length;
+      assert.match(
+        result.stdout,
+        new RegExp(
+          `Calls: +${expected} started, 0 dropped at --max-calls 50 \\(poisson arrivals from 0/s through stages 1s:4,1s:0\\)`,
+        ),
+      );
+    });
   });
 });
