@@ -112,7 +112,8 @@ export function parseRange(name: string, raw: RawValue): { min: number; max: num
   return { min, max };
 }
 
-const DURATION_UNITS_S: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+/** Seconds per duration unit (`--duration`, `--window`, `--stages`). */
+export const DURATION_UNITS_S: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 
 /**
  * A duration in seconds from "90s", "2m", "1.5h", "500ms" or a bare number of seconds; above 0.

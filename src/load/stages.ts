@@ -1,4 +1,5 @@
 import { UsageError } from "../common/errors.ts";
+import { DURATION_UNITS_S } from "../config/parse-values.ts";
 import type { Random } from "../common/random.ts";
 import type { ArrivalProcess } from "./arrivals.ts";
 
@@ -7,8 +8,6 @@ export interface Stage {
   readonly durationS: number;
   readonly target: number;
 }
-
-const UNITS_S: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 
 /**
  * Parses `--stages`: comma-separated `DURATION:TARGET` pairs, durations with a unit (`ms`, `s`,
@@ -36,7 +35,7 @@ export function parseStages(text: string): Stage[] {
         } "${part}" must look like 30s:10 (a duration with ms, s, m or h, then a target)`,
       );
     }
-    const durationS = Number(match[1]) * UNITS_S[match[2] ?? "s"]!;
+    const durationS = Number(match[1]) * DURATION_UNITS_S[match[2] ?? "s"]!;
     const target = Number(match[3]);
     if (!(durationS > 0)) {
       throw new UsageError(`--stages: stage ${index + 1} "${part}" must last more than 0`);
@@ -94,6 +93,7 @@ export function stagedArrivalOffsetsMs(
   process: ArrivalProcess,
   random: Random,
 ): number[] {
+  const totalS = stagesDurationS(stages);
   const offsets: number[] = [];
   // Walk the stages with the next arrival's value of the integral (the expected count so far).
   let next = process === "uniform" ? 0 : -Math.log(1 - random.next());
@@ -111,7 +111,7 @@ export function stagedArrivalOffsetsMs(
         ? want / fromRate
         : (-fromRate + Math.sqrt(Math.max(0, fromRate ** 2 + 2 * slope * want))) / slope;
       const atS = elapsedS + Math.min(stage.durationS, Math.max(0, u));
-      if (atS * 1000 >= stagesDurationS(stages) * 1000) return offsets;
+      if (atS >= totalS) return offsets;
       offsets.push(atS * 1000);
       next += process === "uniform" ? 1 : -Math.log(1 - random.next());
     }
