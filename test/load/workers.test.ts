@@ -61,10 +61,19 @@ describe("--workers", () => {
   });
 
   test("stopping reaches every worker: partial results, marked interrupted", async () => {
+    // Stopped once five turns have finished (however long the threads took to start), so some
+    // turns are complete and others are in flight in both workers.
     const controller = new AbortController();
-    const running = run({ ...COMMON, server: bot.url, requests: 20, workers: 2, signal: controller.signal });
-    setTimeout(() => controller.abort(), 3000);
-    const result = await running;
+    const result = await run({
+      ...COMMON,
+      server: bot.url,
+      requests: 20,
+      workers: 2,
+      signal: controller.signal,
+      onTurn: (_record, progress) => {
+        if (progress.done >= 5) controller.abort();
+      },
+    });
     assert.equal(result.interrupted, true);
     assert.ok(result.turns.length >= 5 && result.turns.length < 100, `${result.turns.length} turns`);
     assert.ok(result.turns.every((turn) => turn.outcome === "ok" || turn.outcome === "cancelled"));
