@@ -151,6 +151,13 @@ export class DeadlineScheduler {
         next.callback(lagMs);
       }
     }
+    // Tasks cancelled while behind the head are still in the heap: never arm a timer for them, or
+    // one cancelled far deadline keeps the process alive until it passes.
+    while (this.heap[0]?.cancelled) this.pop();
+    if (this.live === 0) {
+      this.heap.length = 0;
+      return;
+    }
     this.arm();
   }
 

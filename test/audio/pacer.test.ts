@@ -129,6 +129,19 @@ describe("a scheduler that never polls (the callers')", () => {
   });
 });
 
+describe("a scheduler whose tasks are cancelled behind the head", () => {
+  test("holds nothing once the last live task has run: no timer left for a cancelled far deadline", async () => {
+    const scheduler = new DeadlineScheduler({ pollBudgetMs: 0 });
+    const nowMs = performance.now();
+    const ran = new Promise<void>((resolve) => scheduler.at(nowMs + 5, () => resolve()));
+    scheduler.at(nowMs + 20, () => {})();
+    scheduler.at(nowMs + 60_000, () => {})();
+    assert.equal(scheduler.size, 3, "cancelled tasks behind the head wait in the heap");
+    await ran;
+    assert.equal(scheduler.size, 0, "with no live task left, nothing may stay armed");
+  });
+});
+
 describe("sleepUntil", () => {
   test("wakes at the absolute deadline and reports its lag", async () => {
     const deadline = performance.now() + 15;
