@@ -107,6 +107,9 @@ export function mergeSamples(parts: readonly HealthSamples[]): HealthSamples {
  * recorded), the send lag of every utterance and frame, and its stalls (every caller decision that
  * ran late). Process CPU and peak RSS are watched by {@link ProcessWatch}.
  *
+ * `onLoopLag`, when given, hears each lag sample as it is taken (the monotonic time of the sample
+ * and the lag recorded, ms), so a per-window record (the timeline) can place it in time.
+ *
  * @example
  * ```ts
  * import { HealthMonitor, judgeLoop } from "./health.ts";
@@ -124,6 +127,8 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
   private readonly stalls = new StallLog();
   private stopWatchingScheduler: (() => void) | undefined;
 
+  constructor(private readonly onLoopLag?: (atMs: number, lagMs: number) => void) {}
+
   start(): void {
     // Every caller decision that ran late marks a stall (frames, waits, sleeps), not only the timer below.
     this.stopWatchingScheduler = callerScheduler.onLate((deadlineMs, lagMs) =>
@@ -134,7 +139,9 @@ export class HealthMonitor implements TurnTimingSink, VoiceTiming {
       this.timer = setTimeout(() => {
         // Timers have 1 ms granularity: lateness under 1 ms is the timer, not the loop.
         const nowMs = monotonicNowMs();
-        this.loopLags.push(Math.max(0, nowMs - expectedMs));
+        const lagMs = Math.max(0, nowMs - expectedMs);
+        this.loopLags.push(lagMs);
+        this.onLoopLag?.(nowMs, lagMs);
         if (nowMs - expectedMs > DeadlineScheduler.LATE_MS) this.stalls.record(expectedMs, nowMs);
         schedule();
       }, LAG_SAMPLE_MS);

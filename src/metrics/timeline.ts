@@ -18,6 +18,8 @@ export interface WindowSamples {
   turns: number;
   readonly outcomes: Record<string, number>;
   readonly samples: Record<TimelineMetric, number[]>;
+  /** The generator's own event-loop lag samples taken in the window (the 20 ms timer's lateness). */
+  readonly loopLagsMs: number[];
 }
 
 /** A run's windows of raw samples. */
@@ -41,6 +43,11 @@ export interface TimelineWindow {
   readonly failed: number;
   readonly outcomes: Readonly<Record<string, number>>;
   readonly metrics: Readonly<Record<TimelineMetric, Statistics | null>>;
+  /** p99 and max of the generator's event-loop lag in the window; null without a sample. */
+  readonly loopLagP99Ms: number | null;
+  readonly loopLagMaxMs: number | null;
+  /** Whether voxbench itself fell behind in the window: its loop-lag p99 above the run's max lag. */
+  readonly generatorLagged: boolean;
 }
 
 function emptyWindow(index: number, active: number): WindowSamples {
@@ -55,13 +62,15 @@ function emptyWindow(index: number, active: number): WindowSamples {
     turns: 0,
     outcomes: {},
     samples: { ttft_ms: [], total_ms: [], stop_ms: [] },
+    loopLagsMs: [],
   };
 }
 
 /**
  * Records a run window by window as it happens: calls arriving, starting and ending (calls in
- * progress), and each finished turn (its outcome, and its latencies as raw samples) in the window
- * where it finished. Times are monotonic ms; window k covers [origin + k x windowMs, + windowMs).
+ * progress), each finished turn (its outcome, and its latencies as raw samples) in the window
+ * where it finished, and the generator's own event-loop lag samples in the window where each was
+ * taken. Times are monotonic ms; window k covers [origin + k x windowMs, + windowMs).
  *
  * @example
  * ```ts
@@ -120,6 +129,11 @@ export class TimelineRecorder {
     }
   }
 
+  /** One event-loop lag sample of the generator (HealthMonitor's onLoopLag), taken at `atMs`. */
+  loopLag(atMs: number, lagMs: number): void {
+    this.at(atMs).loopLagsMs.push(lagMs);
+  }
+
   /** The windows so far, up to the one holding `untilMs` (default: the last with an event). */
   samples(untilMs?: number): TimelineSamples {
     if (untilMs !== undefined) this.at(untilMs);
@@ -154,6 +168,7 @@ export function mergeTimelines(parts: readonly TimelineSamples[]): TimelineSampl
         merged.outcomes[outcome] = (merged.outcomes[outcome] ?? 0) + count;
       }
       for (const metric of TIMELINE_METRICS) merged.samples[metric].push(...window.samples[metric]);
+      merged.loopLagsMs.push(...window.loopLagsMs);
     }
     windows.push(merged);
   }
@@ -161,20 +176,28 @@ export function mergeTimelines(parts: readonly TimelineSamples[]): TimelineSampl
 }
 
 /**
- * The reported windows: counts, and each latency's statistics from its raw samples.
+ * The reported windows: counts, each latency's statistics from its raw samples, and the generator's
+ * loop lag (p99, max) from its raw samples. A window is `generatorLagged` when that p99 is above
+ * `maxLagMs` (the run's --max-lag-ms), so its figures may be voxbench's lateness, not the bot's;
+ * without `maxLagMs`, no window is.
  *
  * @example
  * ```ts
  * import { summarizeTimeline, TimelineRecorder } from "./timeline.ts";
  * const timeline = new TimelineRecorder(0, 5000);
- * console.log(summarizeTimeline(timeline.samples(12_000)).map((window) => window.startS)); // [0, 5, 10]
+ * timeline.loopLag(6000, 40);
+ * const windows = summarizeTimeline(timeline.samples(12_000), 25);
+ * console.log(windows.map((window) => window.startS)); // [0, 5, 10]
+ * console.log(windows.map((window) => window.generatorLagged)); // [false, true, false]
  * ```
  */
-export function summarizeTimeline(samples: TimelineSamples): TimelineWindow[] {
+export function summarizeTimeline(samples: TimelineSamples, maxLagMs?: number): TimelineWindow[] {
   return samples.windows.map((window) => {
     const ok = window.outcomes.ok ?? 0;
     const metrics = {} as Record<TimelineMetric, Statistics | null>;
     for (const metric of TIMELINE_METRICS) metrics[metric] = summarize(window.samples[metric]) ?? null;
+    const loopLagMs = summarize(window.loopLagsMs);
+    const loopLagP99Ms = loopLagMs?.p99 ?? null;
     return {
       startS: (window.index * samples.windowMs) / 1000,
       arrivals: window.arrivals,
@@ -188,6 +211,9 @@ export function summarizeTimeline(samples: TimelineSamples): TimelineWindow[] {
       failed: window.turns - ok,
       outcomes: { ...window.outcomes },
       metrics,
+      loopLagP99Ms,
+      loopLagMaxMs: loopLagMs?.max ?? null,
+      generatorLagged: loopLagP99Ms !== null && maxLagMs !== undefined && loopLagP99Ms > maxLagMs,
     };
   });
 }
@@ -207,6 +233,9 @@ export const TIMELINE_COLUMNS = [
   ...TIMELINE_METRICS.flatMap((metric) =>
     ["p50", "p95", "p99"].map((stat) => `${metric.replace(/_ms$/, "")}_${stat}_ms`)
   ),
+  "loop_lag_p99_ms",
+  "loop_lag_max_ms",
+  "generator_lagged",
 ] as const;
 
 /**
@@ -238,6 +267,9 @@ export function timelineCsv(windows: readonly TimelineWindow[]): string {
         const stats = window.metrics[metric];
         return [round(stats?.median), round(stats?.p95), round(stats?.p99)];
       }),
+      round(window.loopLagP99Ms ?? undefined),
+      round(window.loopLagMaxMs ?? undefined),
+      window.generatorLagged,
     ].join(",")
   );
   return [TIMELINE_COLUMNS.join(","), ...rows].join("\n") + "\n";
