@@ -11,7 +11,12 @@ import { parseRunFlags } from "./run-flags.ts";
 export async function demoCommand(raw: Record<string, RawValue>): Promise<number> {
   const given = await withConfigFile(raw);
   const open = given.arrivalRate !== undefined;
-  const flags = parseRunFlags({ ...(open ? {} : { concurrency: 10 }), requests: 3, ...given });
+  const held = given.duration !== undefined;
+  const flags = parseRunFlags({
+    ...(open ? {} : { concurrency: 10 }),
+    ...(held ? {} : { requests: 3 }),
+    ...given,
+  });
   const server = await serve({
     port: 0,
     doneEvent: true,
@@ -29,6 +34,8 @@ export async function demoCommand(raw: Record<string, RawValue>): Promise<number
       }); ${
         open
           ? `calls arriving at ${flags.options.arrivalRate}/s for ${flags.options.durationS} s`
+          : held
+          ? `${flags.options.concurrency} callers for ${flags.options.durationS} s`
           : `${flags.options.concurrency} callers x ${flags.options.requests} turns`
       }`,
     );

@@ -54,7 +54,11 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
     description:
       "Open model: ramp the arrival rate linearly from --arrival-rate through DURATION:RATE stages, e.g. 30s:10,2m:10,30s:0 (instead of --duration)",
   },
-  { name: "--duration <time>", description: "Open model: how long calls keep arriving, e.g. 90s, 5m, 1h" },
+  {
+    name: "--duration <time>",
+    description:
+      "How long calls keep arriving (open model), or callers keep taking turns (closed: none begins after it; --requests then optional), e.g. 90s, 5m, 1h",
+  },
   {
     name: "--arrivals <poisson|uniform>",
     description: "Open model: Poisson arrivals or evenly spaced ones (default poisson)",

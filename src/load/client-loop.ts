@@ -30,6 +30,8 @@ export interface ClientDeps {
   readonly openSessions: Set<Session>;
   readonly emit: (record: TurnRecord) => void;
   /** A caller's call began (after its ramp-up wait) and ended: the timeline's calls in progress. */
+  /** A run held for a duration: no turn begins at or after this monotonic time. */
+  readonly lastTurnStartMs?: number;
   readonly onCallStart?: (atMs: number) => void;
   readonly onCallEnd?: (atMs: number) => void;
 }
@@ -143,6 +145,7 @@ export async function runClient(
   try {
     for (let turnIndex = 0; turnIndex < turns; turnIndex++) {
       if (deps.isCancelled()) return;
+      if (deps.lastTurnStartMs !== undefined && monotonicNowMs() >= deps.lastTurnStartMs) return;
       const scenario = pickScenario(deps.mix, random);
       const turnRandom = deriveRandom(config.seed, clientId, turnIndex + 1);
       const startedAtMs = monotonicNowMs();
@@ -167,8 +170,10 @@ export async function runClient(
             await thinkBeforeNextTurn(deps, random, turnIndex, turns, monotonicNowMs());
             continue;
           }
-          // The old script's behaviour: a caller whose connection fails loses its remaining turns.
-          for (let lost = turnIndex + 1; lost < turns; lost++) {
+          // A caller whose connection fails loses its remaining turns (counted, unless the run is
+          // held for a duration: then it has no fixed number of turns to lose).
+          const lastLost = deps.lastTurnStartMs === undefined ? turns : 0;
+          for (let lost = turnIndex + 1; lost < lastLost; lost++) {
             const lostRecord = identity(lost, pickScenario(deps.mix, random), startedAtMs);
             lostRecord.protocol = config.protocol;
             lostRecord.outcome = "connect_error";

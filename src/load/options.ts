@@ -24,6 +24,7 @@ import { parseStages, type Stage, stagesDurationS } from "./stages.ts";
 /** Progress handed to `onTurn` after every finished turn. */
 export interface RunProgress {
   readonly done: number;
+  /** The turns expected in all; 0 when not known in advance (a closed run held for a duration). */
   readonly total: number;
   readonly failed: number;
 }
@@ -56,7 +57,11 @@ export interface RunOptions {
    * holding a conversation of `turnsPerCall` turns, then hanging up.
    */
   arrivalRate?: number;
-  /** Open model: how long calls keep arriving, seconds (the run then waits for the calls in progress). */
+  /**
+   * Open model: how long calls keep arriving, seconds (the run then waits for the calls in
+   * progress). Closed model: how long callers keep taking turns; none begins after it, and
+   * `requests` (then unbounded by default) caps each caller's turns.
+   */
   durationS?: number;
   /**
    * Open model: the arrival rate ramps linearly through these stages from `arrivalRate` (e.g.
@@ -168,6 +173,8 @@ export interface RunConfig {
   readonly windowS: number;
   /** The open model's load (arrivals of calls), null for the closed model (`concurrency` callers). */
   readonly open: OpenLoad | null;
+  /** Closed model: no caller begins a turn after this many seconds from the start; null: no limit. */
+  readonly durationS: number | null;
   /** Set when the run is one shard of a bigger test. */
   readonly shard: { readonly index: number; readonly count: number; readonly testRunId: string } | null;
   readonly audio: string;
@@ -397,13 +404,13 @@ function resolveOpenLoad(options: RunOptions): OpenLoad | null {
       "--stages ramps an arrival rate: give --arrival-rate, the rate to start from (e.g. 0); stages of concurrent callers (the closed model) are not built yet",
     );
   }
-  const given = ["durationS", "arrivals", "maxCalls", "turnsPerCall"].filter((key) =>
+  const given = ["arrivals", "maxCalls", "turnsPerCall"].filter((key) =>
     options[key as keyof RunOptions] !== undefined
   );
   if (options.arrivalRate === undefined) {
     if (given.length > 0) {
       throw new UsageError(
-        `--duration, --arrivals, --max-calls and --turns-per-call are for the open model: give --arrival-rate too`,
+        `--arrivals, --max-calls and --turns-per-call are for the open model: give --arrival-rate too`,
       );
     }
     return null;
@@ -550,9 +557,15 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
       `--concurrency ${concurrency} is more callers than one process can drive in real time (at most ${MAX_CONCURRENCY})`,
     );
   }
-  const requests = open
-    ? open.turnsPerCall.max
-    : positiveInteger("--requests", options.requests ?? RUN_DEFAULTS.requests);
+  const closedDurationS = open || options.durationS === undefined
+    ? null
+    : positive("--duration", options.durationS);
+  // Held for a duration, a caller's turns are bounded by time; --requests may still cap them.
+  const requests = open ? open.turnsPerCall.max : positiveInteger(
+    "--requests",
+    options.requests ??
+      (closedDurationS === null ? RUN_DEFAULTS.requests : Math.floor(MAX_TURNS / concurrency)),
+  );
   if (!open && concurrency * requests > MAX_TURNS) {
     throw new UsageError(
       `--concurrency x --requests is ${concurrency * requests} turns; one run records at most ${MAX_TURNS}`,
@@ -578,6 +591,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     seed,
     windowS: positive("--window", options.windowS ?? 5),
     open,
+    durationS: closedDurationS,
     shard,
     audio: audioSource,
     wireFormat,

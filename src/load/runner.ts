@@ -193,6 +193,19 @@ export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun>
   };
 }
 
+/**
+ * The turns a share of `callers` callers is expected to take, for progress: a closed run held for a
+ * duration has no such number (0).
+ */
+export function expectedTurnsOf(config: RunConfig, callers: number): number {
+  if (config.open) {
+    const { arrivalRatePerS, durationS, turnsPerCall } = config.open;
+    // What the arrival rate should bring (a Poisson process varies).
+    return Math.round(arrivalRatePerS * durationS * (turnsPerCall.min + turnsPerCall.max) / 2);
+  }
+  return config.durationS === null ? callers * config.requests : 0;
+}
+
 /** The test's callers this run drives: all of them, or a shard's (k mod count = index). */
 export function callersOf(config: RunConfig): number[] {
   const all = Array.from({ length: config.concurrency }, (_, clientId) => clientId);
@@ -234,13 +247,7 @@ export async function runCallers(
 ): Promise<CallersResult> {
   const { config, mix, library, runId } = prepared;
   const clientIds = options.clientIds ?? callersOf(config);
-  // The open model's total is what its arrival rate should bring (a Poisson process varies).
-  const total = config.open
-    ? Math.round(
-      config.open.arrivalRatePerS * config.open.durationS *
-        (config.open.turnsPerCall.min + config.open.turnsPerCall.max) / 2,
-    )
-    : clientIds.length * config.requests;
+  const total = expectedTurnsOf(config, clientIds.length);
   const turns: TurnRecord[] = [];
   let failed = 0;
   const openSessions = new Set<Session>();
@@ -261,12 +268,13 @@ export async function runCallers(
   // Every clip resampled and encoded for the wire now, not when a caller first speaks it: converting a
   // clip takes tens of ms (24 kHz), and callers starting together would stall each other's streams.
   for (const asset of library.assets) asset.encoded(config.wireFormat);
-  const health = new HealthMonitor();
-  health.start();
   const startedAtMs = options.startAtEpochMs === undefined
     ? monotonicNowMs()
     : options.startAtEpochMs - performance.timeOrigin;
   const timeline = new TimelineRecorder(startedAtMs, config.windowS * 1000);
+  // Every loop-lag sample also lands in its window, so each window says whether voxbench kept up.
+  const health = new HealthMonitor((atMs, lagMs) => timeline.loopLag(atMs, lagMs));
+  health.start();
   const deps: ClientDeps = {
     runId,
     config,
@@ -293,6 +301,7 @@ export async function runCallers(
       if (record.outcome !== "ok") failed++;
       options.onTurn?.(record, { done: turns.length, total, failed });
     },
+    ...(config.durationS === null ? {} : { lastTurnStartMs: startedAtMs + config.durationS * 1000 }),
     onCallStart: (atMs) => timeline.callStarted(atMs),
     onCallEnd: (atMs) => timeline.callEnded(atMs),
   };
@@ -430,9 +439,14 @@ export async function executeRun(
     durationMs: Math.round(endedAtEpochMs - startedAtEpochMs),
     interrupted: parts.some((part) => part.result.interrupted),
     calls: calls ?? null,
-    timeline: summarizeTimeline(mergeTimelines(parts.map((part) => part.result.timeline))!),
+    timeline: summarizeTimeline(mergeTimelines(parts.map((part) => part.result.timeline))!, config.maxLagMs),
     turnCounts: {
-      planned: calls ? calls.plannedTurns : callersOf(config).length * config.requests,
+      // A closed run held for a duration planned the turns its callers began.
+      planned: calls
+        ? calls.plannedTurns
+        : config.durationS === null
+        ? callersOf(config).length * config.requests
+        : turns.length,
       started: turns.length,
       completed: turns.filter((turn) => turn.outcome !== "cancelled").length,
     },

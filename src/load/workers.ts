@@ -3,7 +3,7 @@ import type { TurnRecord } from "../metrics/turn-record.ts";
 import { currentRuntime } from "../common/runtime.ts";
 import { LagHistogram } from "../metrics/lag-histogram.ts";
 import type { RunOptions } from "./options.ts";
-import { callersOf, type CallersResult, type PreparedRun } from "./runner.ts";
+import { callersOf, type CallersResult, expectedTurnsOf, type PreparedRun } from "./runner.ts";
 
 /** Messages between the run and its workers. */
 export type ToWorker = { readonly type: "start"; readonly startAtEpochMs: number } | {
@@ -50,7 +50,7 @@ export async function runInWorkers(
 ): Promise<{ readonly callers: number; readonly result: CallersResult }[]> {
   const { config } = prepared;
   const count = config.workers;
-  const total = callersOf(config).length * config.requests;
+  const total = expectedTurnsOf(config, callersOf(config).length);
   let done = 0;
   let failed = 0;
   const callers = callersOf(config);

@@ -38,7 +38,8 @@ export function createProgress(options: { quiet?: boolean } = {}): ProgressRepor
       : `, TTFT p50 ${percentileOfSorted(sorted, 50).toFixed(0)} ms p95 ${
         percentileOfSorted(sorted, 95).toFixed(0)
       } ms (last ${sorted.length})`;
-    return `${progress.done}/${progress.total} turns, ${progress.failed} failed${rolling}`;
+    const done = progress.total > 0 ? `${progress.done}/${progress.total}` : `${progress.done}`;
+    return `${done} turns, ${progress.failed} failed${rolling}`;
   };
   const remember = (record: TurnRecord): void => {
     if (record.ttft_ms === null) return;
