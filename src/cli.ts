@@ -13,6 +13,8 @@ import { RUN_FLAGS } from "./commands/run-flags.ts";
 import { PROTOCOLS } from "./protocols/registry.ts";
 import { compareCommand } from "./commands/compare-command.ts";
 import { mergeCommand } from "./commands/merge-command.ts";
+import { capacityCommand } from "./commands/capacity-command.ts";
+import { CAPACITY_FLAGS } from "./commands/capacity-flags.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
 import { versionLine } from "./version.ts";
@@ -67,6 +69,21 @@ withRunOptions(cli.command("demo", "Start the reference bot in-process and run t
 })
   .example("voxbench demo --concurrency 5 --requests 2")
   .action((options) => demoCommand(options));
+
+const capacity = withRunOptions(
+  cli.command(
+    "capacity",
+    "Find the highest load that meets every --threshold: step the load up, then bisect",
+  ),
+  { server: true },
+);
+for (const flag of CAPACITY_FLAGS) capacity.option(flag.name, flag.description);
+capacity
+  .example(
+    "voxbench capacity --server ws://localhost:8000/ws --threshold 'ttft.p95<1000' --step 10 --hold 30s",
+  )
+  .example("voxbench capacity --mode arrival --step 0.5 --turns-per-call 4-8 --threshold 'ttft.p95<1000'")
+  .action((options) => capacityCommand(options));
 
 cli
   .command(

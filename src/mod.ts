@@ -117,6 +117,16 @@ export { fromBase64, toBase64 } from "./protocols/base64.ts";
 export type { Session } from "./session/session.ts";
 export type { Speaking, SpokenUtterance } from "./session/voice.ts";
 
+// Capacity search: step the load up, then bisect (`voxbench capacity`).
+export {
+  searchCapacity,
+  type SearchEnd,
+  type SearchOutcome,
+  type SearchPlan,
+  type StepVerdict,
+} from "./capacity/search.ts";
+export { type CapacityMode, type CapacityStep, runStep, type StepSettings } from "./capacity/step.ts";
+
 // Reports and exports.
 export { formatConsoleReport } from "./report/console-report.ts";
 export { type ExportPaths, writeExports } from "./report/exports.ts";

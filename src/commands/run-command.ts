@@ -81,9 +81,12 @@ export async function executeRun(
  * Merges the config file (--config, or ./voxbench.config.json) under the command-line flags: a flag
  * given on the command line always wins.
  */
-export async function withConfigFile(raw: Record<string, RawValue>): Promise<Record<string, RawValue>> {
+export async function withConfigFile(
+  raw: Record<string, RawValue>,
+  keys: readonly string[] = RUN_FLAG_KEYS,
+): Promise<Record<string, RawValue>> {
   const explicit = raw.config === undefined ? undefined : String(raw.config);
-  const fromFile = await loadConfigFile(explicit, RUN_FLAG_KEYS);
+  const fromFile = await loadConfigFile(explicit, keys);
   const fromCli = Object.fromEntries(
     Object.entries(raw).filter(([key, value]) =>
       key !== "--" && key !== "config" && value !== undefined && !(key === "export" && value === true)

@@ -19,7 +19,7 @@ const pages = [
 
 test("docs/commands.md documents every flag of every command", async () => {
   const commands = read("docs/commands.md");
-  for (const command of ["run", "demo", "serve", "audio", "compare", "merge"]) {
+  for (const command of ["run", "demo", "serve", "audio", "compare", "merge", "capacity"]) {
     const help = await runCli([command, "--help"]);
     const flags = [...help.stdout.matchAll(/^\s+(--[a-z-]+)/gm)].map((match) => match[1]!).filter((flag) =>
       flag !== "--help"

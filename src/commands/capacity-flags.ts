@@ -1,0 +1,131 @@
+/**
+ * The flags of `voxbench capacity` beyond the run flags: what to step, how, and when to stop. One
+ * table for the command line, the config file's keys and the docs.
+ */
+import { UsageError } from "../common/errors.ts";
+import {
+  parseChoice,
+  parseDurationS,
+  parsePositiveInteger,
+  parsePositiveNumber,
+  type RawValue,
+} from "../config/parse-values.ts";
+import { MAX_CONCURRENCY, type RunOptions } from "../load/options.ts";
+import type { SearchPlan } from "../capacity/search.ts";
+import type { CapacityMode, StepSettings } from "../capacity/step.ts";
+
+export const CAPACITY_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+  {
+    name: "--mode <mode>",
+    description:
+      "What to step up: concurrency (calls in progress, the closed model; default) or arrival (calls a second, the open model)",
+  },
+  { name: "--start <load>", description: "The first step's load (default: --step)" },
+  { name: "--step <load>", description: "How much each step adds (default 10 calls, or 1 call/s)" },
+  { name: "--hold <time>", description: "How long each step holds its load (default 30s)" },
+  {
+    name: "--warmup <time>",
+    description: "Turns begun this early in a step are not judged: the load settling (default 5s)",
+  },
+  {
+    name: "--max-load <load>",
+    description: "Never step above this load (default 1000 calls, or 100 calls/s)",
+  },
+  {
+    name: "--max-duration <time>",
+    description: "Stop the search after this long, a step cut short unjudged (default 30m)",
+  },
+  {
+    name: "--resolution <load>",
+    description: "Bisect until the passing and failing loads are this close (default: a quarter of --step)",
+  },
+];
+
+/** The camel-cased keys of the capacity flags (as cac hands them over, and in a config file). */
+export const CAPACITY_FLAG_KEYS: readonly string[] = CAPACITY_FLAGS.map((flag) =>
+  flag.name.split(" ")[0]!.replace(/^--/, "").replace(
+    /-([a-z])/g,
+    (_, letter: string) => letter.toUpperCase(),
+  )
+);
+
+/** A capacity search's settings, checked. */
+export interface CapacitySettings {
+  readonly plan: SearchPlan;
+  readonly step: StepSettings;
+  readonly maxDurationS: number;
+}
+
+/**
+ * Reads the capacity flags (the run flags are read apart), and refuses what the search decides
+ * itself or cannot do without: the load flags, and thresholds.
+ */
+export function parseCapacityFlags(raw: Record<string, RawValue>, options: RunOptions): CapacitySettings {
+  const has = (key: string): boolean => raw[key] !== undefined;
+  for (
+    const [key, flag] of [
+      ["concurrency", "--concurrency"],
+      ["arrivalRate", "--arrival-rate"],
+      [
+        "duration",
+        "--duration",
+      ],
+      ["stages", "--stages"],
+      ["shard", "--shard"],
+    ] as const
+  ) {
+    if (has(key)) {
+      throw new UsageError(
+        `capacity sets the load itself: drop ${flag} (use --mode, --start, --step, --hold and --max-load)`,
+      );
+    }
+  }
+  if ((options.thresholds ?? []).length === 0) {
+    throw new UsageError(
+      "capacity needs at least one --threshold that a step must meet, e.g. --threshold 'ttft.p95<1000'",
+    );
+  }
+  const mode: CapacityMode = has("mode")
+    ? parseChoice("--mode", raw.mode, ["concurrency", "arrival"] as const)
+    : "concurrency";
+  const wholeLoads = mode === "concurrency";
+  const load = (name: string, key: string, fallback: number): number => {
+    if (!has(key)) return fallback;
+    return wholeLoads ? parsePositiveInteger(name, raw[key]!) : parsePositiveNumber(name, raw[key]!);
+  };
+  const stepLoad = load("--step", "step", wholeLoads ? 10 : 1);
+  const startLoad = load("--start", "start", stepLoad);
+  const maxLoad = load("--max-load", "maxLoad", wholeLoads ? 1000 : 100);
+  if (wholeLoads && maxLoad > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `--max-load ${maxLoad} is more calls than one process can drive (at most ${MAX_CONCURRENCY})`,
+    );
+  }
+  if (startLoad > maxLoad) {
+    throw new UsageError(`--start ${startLoad} is above --max-load ${maxLoad}`);
+  }
+  const resolution = load(
+    "--resolution",
+    "resolution",
+    wholeLoads ? Math.max(1, Math.round(stepLoad / 4)) : stepLoad / 4,
+  );
+  const holdS = has("hold") ? parseDurationS("--hold", raw.hold!) : 30;
+  // No warm-up at all is a choice: every turn of the step is judged.
+  const noWarmup = has("warmup") && /^0+(\.0+)?(ms|s|m|h)?$/.test(String(raw.warmup).trim());
+  const warmupS = !has("warmup")
+    ? Math.min(5, holdS / 2)
+    : noWarmup
+    ? 0
+    : parseDurationS("--warmup", raw.warmup!);
+  if (warmupS >= holdS) {
+    throw new UsageError(
+      `--warmup (${warmupS} s) must be shorter than --hold (${holdS} s): nothing would be judged`,
+    );
+  }
+  const maxDurationS = has("maxDuration") ? parseDurationS("--max-duration", raw.maxDuration!) : 30 * 60;
+  return {
+    plan: { startLoad, stepLoad, maxLoad, resolution, wholeLoads },
+    step: { mode, holdS, warmupS },
+    maxDurationS,
+  };
+}
