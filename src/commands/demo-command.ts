@@ -11,9 +11,9 @@ import { parseRunFlags } from "./run-flags.ts";
 export async function demoCommand(raw: Record<string, RawValue>): Promise<number> {
   const given = await withConfigFile(raw);
   const open = given.arrivalRate !== undefined;
-  const held = given.duration !== undefined;
+  const held = given.duration !== undefined || given.stages !== undefined;
   const flags = parseRunFlags({
-    ...(open ? {} : { concurrency: 10 }),
+    ...(open || given.stages !== undefined ? {} : { concurrency: 10 }),
     ...(held ? {} : { requests: 3 }),
     ...given,
   });
@@ -34,6 +34,8 @@ export async function demoCommand(raw: Record<string, RawValue>): Promise<number
       }); ${
         open
           ? `calls arriving at ${flags.options.arrivalRate}/s for ${flags.options.durationS} s`
+          : flags.options.stages !== undefined
+          ? `callers following the stages ${String(flags.options.stages)}`
           : held
           ? `${flags.options.concurrency} callers for ${flags.options.durationS} s`
           : `${flags.options.concurrency} callers x ${flags.options.requests} turns`

@@ -52,7 +52,7 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
   {
     name: "--stages <stages>",
     description:
-      "Open model: ramp the arrival rate linearly from --arrival-rate through DURATION:RATE stages, e.g. 30s:10,2m:10,30s:0 (instead of --duration)",
+      "Ramp linearly through DURATION:TARGET stages, e.g. 30s:10,2m:10,30s:0 (instead of --duration): callers in progress from --concurrency (default 0), or with --arrival-rate, calls/s from it",
   },
   {
     name: "--duration <time>",
@@ -268,7 +268,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     options.turnsPerCall = turns;
   }
   if (has("window")) options.windowS = parseDurationS("--window", raw.window);
-  if (has("concurrency")) options.concurrency = parsePositiveInteger("--concurrency", raw.concurrency);
+  if (has("concurrency")) options.concurrency = parseNonNegativeInteger("--concurrency", raw.concurrency);
   if (has("requests")) options.requests = parsePositiveInteger("--requests", raw.requests);
   if (has("rampUp")) options.rampUpS = parseNonNegativeNumber("--ramp-up", raw.rampUp);
   const weights: { -readonly [K in keyof NonNullable<RunOptions["weights"]>]: number } = {};

@@ -30,8 +30,11 @@ export interface ClientDeps {
   readonly openSessions: Set<Session>;
   readonly emit: (record: TurnRecord) => void;
   /** A caller's call began (after its ramp-up wait) and ended: the timeline's calls in progress. */
-  /** A run held for a duration: no turn begins at or after this monotonic time. */
-  readonly lastTurnStartMs?: number;
+  /**
+   * A run held for a duration or following stages: whether caller `clientId` may begin a turn at
+   * this monotonic time (when not, it hangs up). Absent: every caller takes all its turns.
+   */
+  readonly mayBeginTurn?: (clientId: number, nowMs: number) => boolean;
   readonly onCallStart?: (atMs: number) => void;
   readonly onCallEnd?: (atMs: number) => void;
 }
@@ -125,10 +128,15 @@ export async function runClient(
   startAtMs: number,
   deps: ClientDeps,
   turns: number = deps.config.requests,
+  call: { readonly index: number; readonly firstTurnIndex: number } = { index: 0, firstTurnIndex: 0 },
 ): Promise<void> {
   const { config } = deps;
   if (startAtMs > monotonicNowMs()) await sleepUntil(startAtMs, callerScheduler, deps.cancelSignal);
-  const random = deriveRandom(config.seed, clientId);
+  // A caller's later calls (closed-model stages) draw their own sequence.
+  const random = call.index === 0
+    ? deriveRandom(config.seed, clientId)
+    : deriveRandom(config.seed, clientId, 0, call.index);
+  const lastTurnIndex = call.firstTurnIndex + turns;
   let session: Session | undefined;
   let connectAttempts: number | undefined;
   let connections = 0;
@@ -141,11 +149,13 @@ export async function runClient(
       started_at: toIsoTime(startedAtMs),
     });
   if (deps.isCancelled()) return;
+  // Woken for a call it may no longer take (the stages moved on): no call at all.
+  if (deps.mayBeginTurn && !deps.mayBeginTurn(clientId, monotonicNowMs())) return;
   deps.onCallStart?.(monotonicNowMs());
   try {
-    for (let turnIndex = 0; turnIndex < turns; turnIndex++) {
+    for (let turnIndex = call.firstTurnIndex; turnIndex < lastTurnIndex; turnIndex++) {
       if (deps.isCancelled()) return;
-      if (deps.lastTurnStartMs !== undefined && monotonicNowMs() >= deps.lastTurnStartMs) return;
+      if (deps.mayBeginTurn && !deps.mayBeginTurn(clientId, monotonicNowMs())) return;
       const scenario = pickScenario(deps.mix, random);
       const turnRandom = deriveRandom(config.seed, clientId, turnIndex + 1);
       const startedAtMs = monotonicNowMs();
@@ -167,12 +177,12 @@ export async function runClient(
           deps.emit(record);
           if (record.outcome === "cancelled") return;
           if (config.reconnect) {
-            await thinkBeforeNextTurn(deps, random, turnIndex, turns, monotonicNowMs());
+            await thinkBeforeNextTurn(deps, random, turnIndex, lastTurnIndex, monotonicNowMs());
             continue;
           }
           // A caller whose connection fails loses its remaining turns (counted, unless the run is
           // held for a duration: then it has no fixed number of turns to lose).
-          const lastLost = deps.lastTurnStartMs === undefined ? turns : 0;
+          const lastLost = deps.mayBeginTurn === undefined ? lastTurnIndex : 0;
           for (let lost = turnIndex + 1; lost < lastLost; lost++) {
             const lostRecord = identity(lost, pickScenario(deps.mix, random), startedAtMs);
             lostRecord.protocol = config.protocol;
@@ -213,7 +223,7 @@ export async function runClient(
       } else {
         session.forgetBefore(session.cursor);
       }
-      await thinkBeforeNextTurn(deps, random, turnIndex, turns, result.playbackEndMs);
+      await thinkBeforeNextTurn(deps, random, turnIndex, lastTurnIndex, result.playbackEndMs);
     }
   } finally {
     if (session) {
@@ -229,11 +239,11 @@ async function thinkBeforeNextTurn(
   deps: ClientDeps,
   random: Random,
   turnIndex: number,
-  turns: number,
+  endTurnIndex: number,
   playbackEndMs: number,
 ): Promise<void> {
   const { config } = deps;
-  if (turnIndex + 1 >= turns || deps.isCancelled()) return;
+  if (turnIndex + 1 >= endTurnIndex || deps.isCancelled()) return;
   const thinkMs = random.between(config.thinkTimeS.min, config.thinkTimeS.max) * 1000;
   await sleepUntil(Math.max(playbackEndMs, monotonicNowMs()) + thinkMs, callerScheduler, deps.cancelSignal);
 }

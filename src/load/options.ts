@@ -64,8 +64,9 @@ export interface RunOptions {
    */
   durationS?: number;
   /**
-   * Open model: the arrival rate ramps linearly through these stages from `arrivalRate` (e.g.
-   * "30s:10,2m:10,30s:50,1m:0", or a list of { durationS, target }); their total is the duration.
+   * Stages (e.g. "30s:10,2m:10,30s:50,1m:0", or a list of { durationS, target }), linear within
+   * each; their total is the duration. Open model: arrival rates, from `arrivalRate`. Closed
+   * model: callers in progress, from `concurrency` (default 0).
    */
   stages?: string | readonly Stage[];
   /** Open model: "poisson" (default) or "uniform" (evenly spaced) arrivals. */
@@ -175,6 +176,11 @@ export interface RunConfig {
   readonly open: OpenLoad | null;
   /** Closed model: no caller begins a turn after this many seconds from the start; null: no limit. */
   readonly durationS: number | null;
+  /**
+   * Closed model with stages: the callers in progress ramp from `from` through the stages (caller k,
+   * from 0, takes turns while the target is at least k + 1); null without stages.
+   */
+  readonly closedStages: { readonly from: number; readonly stages: readonly Stage[] } | null;
   /** Set when the run is one shard of a bigger test. */
   readonly shard: { readonly index: number; readonly count: number; readonly testRunId: string } | null;
   readonly audio: string;
@@ -244,6 +250,13 @@ function checkHeaders(headers: Readonly<Record<string, string>>): void {
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new UsageError(`${name} must be a whole number of at least 1 (got ${value})`);
+  }
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new UsageError(`${name} must be a whole number of at least 0 (got ${value})`);
   }
   return value;
 }
@@ -393,21 +406,24 @@ export interface OpenLoad {
 }
 
 /** The open model's settings, checked; null when the run uses the closed model. */
+/** Stages from the flag's text or a list, checked. */
+function parseStagesOption(stages: string | readonly Stage[]): Stage[] {
+  return typeof stages === "string"
+    ? parseStages(stages)
+    : parseStages(stages.map((stage) => `${stage.durationS}:${stage.target}`).join(","));
+}
+
 function resolveOpenLoad(options: RunOptions): OpenLoad | null {
-  const stages = options.stages === undefined
-    ? null
-    : typeof options.stages === "string"
-    ? parseStages(options.stages)
-    : parseStages(options.stages.map((stage) => `${stage.durationS}:${stage.target}`).join(","));
-  if (stages && options.arrivalRate === undefined) {
-    throw new UsageError(
-      "--stages ramps an arrival rate: give --arrival-rate, the rate to start from (e.g. 0); stages of concurrent callers (the closed model) are not built yet",
-    );
-  }
+  const stages = options.stages === undefined ? null : parseStagesOption(options.stages);
   const given = ["arrivals", "maxCalls", "turnsPerCall"].filter((key) =>
     options[key as keyof RunOptions] !== undefined
   );
   if (options.arrivalRate === undefined) {
+    if (stages && options.durationS !== undefined) {
+      throw new UsageError(
+        "--duration and --stages cannot be used together: the stages' durations add up to the run's",
+      );
+    }
     if (given.length > 0) {
       throw new UsageError(
         `--arrivals, --max-calls and --turns-per-call are for the open model: give --arrival-rate too`,
@@ -548,18 +564,28 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     throw new UsageError(`--seed must be at most ${MAX_SEED} (got ${seed}): seeds are 32-bit`);
   }
   const open = resolveOpenLoad(options);
-  // The open model's callers are its calls: at most maxCalls at once, of up to turnsPerCall.max turns.
-  const concurrency = open
-    ? open.maxCalls
+  const closedStages = open || options.stages === undefined ? null : {
+    from: nonNegativeInteger("--concurrency", options.concurrency ?? 0),
+    stages: parseStagesOption(options.stages),
+  };
+  const closedDurationS = closedStages
+    ? stagesDurationS(closedStages.stages)
+    : open || options.durationS === undefined
+    ? null
+    : positive("--duration", options.durationS);
+  // The open model's callers are its calls: at most maxCalls at once, of up to turnsPerCall.max
+  // turns. Closed stages need as many callers as their highest target.
+  const concurrency = open ? open.maxCalls : closedStages
+    ? Math.max(
+      1,
+      Math.floor(Math.max(closedStages.from, ...closedStages.stages.map((stage) => stage.target))),
+    )
     : positiveInteger("--concurrency", options.concurrency ?? RUN_DEFAULTS.concurrency);
   if (concurrency > MAX_CONCURRENCY) {
     throw new UsageError(
       `--concurrency ${concurrency} is more callers than one process can drive in real time (at most ${MAX_CONCURRENCY})`,
     );
   }
-  const closedDurationS = open || options.durationS === undefined
-    ? null
-    : positive("--duration", options.durationS);
   // Held for a duration, a caller's turns are bounded by time; --requests may still cap them.
   const requests = open ? open.turnsPerCall.max : positiveInteger(
     "--requests",
@@ -592,6 +618,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     windowS: positive("--window", options.windowS ?? 5),
     open,
     durationS: closedDurationS,
+    closedStages,
     shard,
     audio: audioSource,
     wireFormat,

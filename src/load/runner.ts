@@ -18,6 +18,7 @@ import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
 import { type ClientDeps, runClient } from "./client-loop.ts";
 import { arrivalSchedule } from "./arrivals.ts";
+import { firstTimeAtLeastS, targetAt } from "./stages.ts";
 import {
   mergeTimelines,
   summarizeTimeline,
@@ -249,6 +250,8 @@ export async function runCallers(
   const clientIds = options.clientIds ?? callersOf(config);
   const total = expectedTurnsOf(config, clientIds.length);
   const turns: TurnRecord[] = [];
+  // Each caller's next turn index: a caller's later calls (closed stages) go on from it.
+  const nextTurnIndex = new Map<number, number>();
   let failed = 0;
   const openSessions = new Set<Session>();
   // Built before the clock starts: compiling its patterns takes a few milliseconds per secret.
@@ -297,16 +300,25 @@ export async function runCallers(
       if (record.error !== null) record.error = redactor.text(record.error);
       if (record.session_id !== null) record.session_id = redactor.text(record.session_id);
       turns.push(record);
+      nextTurnIndex.set(
+        record.client_id,
+        Math.max(nextTurnIndex.get(record.client_id) ?? 0, record.turn_index + 1),
+      );
       timeline.turn(record, monotonicNowMs());
       if (record.outcome !== "ok") failed++;
       options.onTurn?.(record, { done: turns.length, total, failed });
     },
-    ...(config.durationS === null ? {} : { lastTurnStartMs: startedAtMs + config.durationS * 1000 }),
+    ...(config.durationS === null ? {} : { mayBeginTurn: closedLoadGate(config, startedAtMs) }),
     onCallStart: (atMs) => timeline.callStarted(atMs),
     onCallEnd: (atMs) => timeline.callEnded(atMs),
   };
-  const startCaller = (clientId: number, startAtMs: number, callTurns?: number): Promise<void> =>
-    runClient(clientId, startAtMs, deps, callTurns).catch((error: unknown) => {
+  const startCaller = (
+    clientId: number,
+    startAtMs: number,
+    callTurns?: number,
+    call?: { readonly index: number; readonly firstTurnIndex: number },
+  ): Promise<void> =>
+    runClient(clientId, startAtMs, deps, callTurns, call).catch((error: unknown) => {
       // A bug must not lose the other callers' results: the run completes, marked not valid.
       internalErrors.push(`caller ${clientId}: ${redactor.error(error)}`);
     });
@@ -314,6 +326,26 @@ export async function runCallers(
   try {
     if (config.open) {
       calls = await runArrivals(config.open, config.seed, startedAtMs, startCaller, cancel.signal, timeline);
+    } else if (config.closedStages) {
+      const stages = config.closedStages;
+      // Caller k calls whenever the stages' target reaches k + 1, and hangs up once it falls below.
+      const stagedCaller = async (clientId: number): Promise<void> => {
+        for (let index = 0; !isCancelled(); index++) {
+          const fromS = (monotonicNowMs() - startedAtMs) / 1000;
+          const startS = firstTimeAtLeastS(stages.from, stages.stages, fromS, clientId + 1 - STAGE_TOLERANCE);
+          const firstTurnIndex = nextTurnIndex.get(clientId) ?? 0;
+          if (startS === null || firstTurnIndex >= config.requests) return;
+          await startCaller(clientId, startedAtMs + startS * 1000, config.requests - firstTurnIndex, {
+            index,
+            firstTurnIndex,
+          });
+          // A call that could take no turn waits for the target's next rise, not in a loop.
+          if ((nextTurnIndex.get(clientId) ?? 0) === firstTurnIndex) {
+            await sleepUntil(monotonicNowMs() + STAGE_RECHECK_MS, callerScheduler, cancel.signal);
+          }
+        }
+      };
+      await Promise.all(clientIds.map(stagedCaller));
     } else {
       await Promise.all(
         clientIds.map((clientId) =>
@@ -335,6 +367,27 @@ export async function runCallers(
     ...(calls ? { calls } : {}),
     timeline: timeline.samples(endedAtMs),
   };
+}
+
+/** Stage targets are compared with this much slack, so a caller is active exactly at its crossing. */
+const STAGE_TOLERANCE = 1e-9;
+/** How long a staged caller whose call took no turn waits before looking at the stages again. */
+const STAGE_RECHECK_MS = 100;
+
+/**
+ * Whether a closed-model caller may begin a turn: before the run's duration ends and, with stages,
+ * while the target is at least its index + 1.
+ */
+function closedLoadGate(
+  config: RunConfig,
+  startedAtMs: number,
+): (clientId: number, nowMs: number) => boolean {
+  const endMs = startedAtMs + (config.durationS ?? Infinity) * 1000;
+  const stages = config.closedStages;
+  return (clientId, nowMs) =>
+    nowMs < endMs &&
+    (stages === null ||
+      targetAt(stages.from, stages.stages, (nowMs - startedAtMs) / 1000) >= clientId + 1 - STAGE_TOLERANCE);
 }
 
 /**

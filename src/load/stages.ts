@@ -74,6 +74,43 @@ export function targetAt(start: number, stages: readonly Stage[], atS: number): 
 }
 
 /**
+ * The first moment at or after `fromS`, before the stages end, when the target is at least `level`
+ * (linear within each stage, from `start`); null when it never is again. Closed-model stages use
+ * it: caller k (from 0) is active while the target is at least k + 1.
+ *
+ * @example
+ * ```ts
+ * import { firstTimeAtLeastS } from "./stages.ts";
+ * const stages = [{ durationS: 10, target: 10 }, { durationS: 10, target: 0 }];
+ * console.log(firstTimeAtLeastS(0, stages, 0, 3), firstTimeAtLeastS(0, stages, 12, 3), firstTimeAtLeastS(0, stages, 18, 3)); // 3 12 null
+ * ```
+ */
+export function firstTimeAtLeastS(
+  start: number,
+  stages: readonly Stage[],
+  fromS: number,
+  level: number,
+): number | null {
+  let from = start;
+  let elapsedS = 0;
+  for (const stage of stages) {
+    const endS = elapsedS + stage.durationS;
+    if (endS > fromS) {
+      const atFromS = targetAt(start, stages, Math.max(fromS, elapsedS));
+      if (atFromS >= level) return Math.max(fromS, elapsedS);
+      if (stage.target >= level && stage.target > from) {
+        // Rising through the level within this stage.
+        const crossingS = elapsedS + ((level - from) / (stage.target - from)) * stage.durationS;
+        if (crossingS < endS) return Math.max(fromS, crossingS);
+      }
+    }
+    elapsedS = endS;
+    from = stage.target;
+  }
+  return null;
+}
+
+/**
  * Arrivals whose rate follows the stages (calls/s, linear within each stage from `startRate`): a
  * Poisson process of that varying rate (unit-rate exponential gaps mapped through the inverse of
  * the rate's integral), or, for "uniform", the moments the integral reaches 0, 1, 2... Offsets in

@@ -101,6 +101,14 @@ export function formatConsoleReport(result: RunResult): string {
       })`,
     );
   }
+  const closedStages = result.config.closedStages;
+  if (closedStages) {
+    lines.push(
+      `  👥 Callers:          from ${closedStages.from} through stages ${
+        closedStages.stages.map((stage) => `${stage.durationS}s:${stage.target}`).join(",")
+      } (at most ${result.config.concurrency} at once)`,
+    );
+  }
   lines.push("");
   lines.push("📋 REQUEST TYPES");
   for (const [name, set] of Object.entries(summary.byScenario)) lines.push(`  ${name}: ${set.turns}`);

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { run } from "../../src/load/runner.ts";
+import { targetAt } from "../../src/load/stages.ts";
 import { type RunningServer, serve } from "../../src/server/server.ts";
 import { quickLibrary } from "../helpers/test-audio.ts";
 
@@ -57,6 +58,40 @@ describe("load shapes against a bot with 2 LLM slots", () => {
     }
     assert.equal(result.turnCounts.planned, result.turns.length);
     assert.ok(totals.every((total) => total === 0), "no total is promised for a run held for a duration");
+  });
+
+  test("closed stages: caller k takes turns only while the target is at least k + 1, and calls again when it rises", async () => {
+    const stages = [
+      { durationS: 1, target: 3 },
+      { durationS: 1, target: 3 },
+      { durationS: 0.5, target: 1 },
+      { durationS: 1.5, target: 1 },
+      { durationS: 0.5, target: 3 },
+      { durationS: 1.5, target: 3 },
+    ];
+    const result = await run({ ...COMMON, server: bot.url, stages, windowS: 1 });
+    assert.equal(result.config.concurrency, 3, "as many callers as the highest target");
+    const startMs = Date.parse(result.startedAt);
+    const totalS = stages.reduce((total, stage) => total + stage.durationS, 0);
+    for (const turn of result.turns) {
+      assert.equal(turn.outcome, "ok", `${turn.error}`);
+      const atS = (Date.parse(turn.started_at) - startMs) / 1000;
+      assert.ok(atS < totalS, `caller ${turn.client_id} began a turn at ${atS} s`);
+      assert.ok(
+        targetAt(0, stages, atS + 0.01) >= turn.client_id + 1 - 0.05,
+        `caller ${turn.client_id} began a turn at ${atS} s, when the target was ${targetAt(0, stages, atS)}`,
+      );
+    }
+    const callers = new Set(result.turns.map((turn) => turn.client_id));
+    assert.deepEqual([...callers].sort(), [0, 1, 2]);
+    // Callers 1 and 2 hung up in the dip and called again: 3 + 2 calls in all.
+    const callsStarted = (result.timeline ?? []).reduce((total, window) => total + window.callsStarted, 0);
+    assert.equal(callsStarted, 5);
+    // Turn indices go on across a caller's calls.
+    for (const client of callers) {
+      const indices = result.turns.filter((turn) => turn.client_id === client).map((turn) => turn.turn_index);
+      assert.deepEqual(indices, indices.map((_, index) => index), `caller ${client}: ${indices.join(",")}`);
+    }
   });
 
   test("the same mean load queues far more as open arrivals than as closed callers", async () => {

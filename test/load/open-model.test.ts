@@ -133,7 +133,8 @@ describe("open model on the command line", () => {
       ],
       [["--max-calls", "3"], /give --arrival-rate too/],
       [["--arrival-rate", "2", "--duration", "5s", "--workers", "2"], /--workers is for the closed model/],
-      [["--stages", "10s:5"], /--stages ramps an arrival rate: give --arrival-rate/],
+      [["--stages", "10s:5", "--duration", "5s"], /--duration and --stages cannot be used together/],
+      [["--stages", "10s:5", "--concurrency", "1.5"], /--concurrency must be a whole number of at least 0/],
       [
         ["--arrival-rate", "0", "--stages", "10s:5", "--duration", "5s"],
         /--duration and --stages cannot be used together/,

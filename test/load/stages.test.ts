@@ -2,7 +2,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createRandom } from "../../src/common/random.ts";
-import { parseStages, stagedArrivalOffsetsMs, stagesDurationS, targetAt } from "../../src/load/stages.ts";
+import {
+  firstTimeAtLeastS,
+  parseStages,
+  stagedArrivalOffsetsMs,
+  stagesDurationS,
+  targetAt,
+} from "../../src/load/stages.ts";
 
 describe("stages", () => {
   test("parsing: durations with units, targets at least 0; a bad stage is named", () => {
@@ -32,6 +38,22 @@ describe("stages", () => {
       0,
     ]);
     assert.equal(targetAt(4, [{ durationS: 2, target: 0 }], 1), 2);
+  });
+
+  test("the first moment the target reaches a level: on a rise, at once on a plateau, never after the end", () => {
+    const stages = parseStages("10s:10,5s:10,10s:0,5s:4");
+    assert.equal(firstTimeAtLeastS(0, stages, 0, 3), 3);
+    assert.equal(firstTimeAtLeastS(0, stages, 12, 3), 12, "already above it");
+    assert.equal(firstTimeAtLeastS(0, stages, 15, 10), 15, "the plateau's end still counts");
+    // Falling below 3 at 22 s, back above during the last stage (0 -> 4 over 25-30 s) at 28.75 s.
+    assert.equal(firstTimeAtLeastS(0, stages, 23, 3), 28.75);
+    assert.equal(firstTimeAtLeastS(0, stages, 23, 5), null, "never that high again");
+    assert.equal(firstTimeAtLeastS(0, stages, 30, 1), null, "nothing after the stages end");
+    assert.equal(firstTimeAtLeastS(5, stages, 0, 5), 0, "the start value counts");
+    for (const level of [0.5, 1, 2.5, 7, 9.99]) {
+      const atS = firstTimeAtLeastS(0, stages, 0, level)!;
+      assert.ok(Math.abs(targetAt(0, stages, atS) - level) < 1e-9, `level ${level} at ${atS} s`);
+    }
   });
 
   test("uniform arrivals: one each time the rate's integral reaches a whole number", () => {
