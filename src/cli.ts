@@ -14,6 +14,7 @@ import { PROTOCOLS } from "./protocols/registry.ts";
 import { compareCommand } from "./commands/compare-command.ts";
 import { mergeCommand } from "./commands/merge-command.ts";
 import { capacityCommand } from "./commands/capacity-command.ts";
+import { reportCommand } from "./commands/report-command.ts";
 import { CAPACITY_FLAGS } from "./commands/capacity-flags.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
@@ -69,6 +70,11 @@ withRunOptions(cli.command("demo", "Start the reference bot in-process and run t
 })
   .example("voxbench demo --concurrency 5 --requests 2")
   .action((options) => demoCommand(options));
+
+cli
+  .command("report [folder]", "Rebuild a run folder's report.html (charts, one offline page) from its files")
+  .example("voxbench report exports/20261128-031500-ab12")
+  .action((folder: string | undefined) => reportCommand(folder));
 
 const capacity = withRunOptions(
   cli.command(

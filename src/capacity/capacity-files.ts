@@ -155,10 +155,14 @@ export interface CapacityPaths {
  * Writes `<exportDir>/<id>/capacity.json`, `capacity.csv`, and each step's run (summary.json,
  * turns.csv, timeline.csv) under `steps/`.
  */
-export async function writeCapacityFiles(report: CapacityReport, exportDir: string): Promise<CapacityPaths> {
+export async function writeCapacityFiles(
+  report: CapacityReport,
+  exportDir: string,
+  options: { readonly html?: boolean } = {},
+): Promise<CapacityPaths> {
   const dir = join(exportDir, report.id);
   await mkdir(join(dir, "steps"), { recursive: true });
-  for (const step of report.steps) await writeExports(step.result, join(dir, "steps"));
+  for (const step of report.steps) await writeExports(step.result, join(dir, "steps"), options);
   const paths = { dir, capacityJson: join(dir, "capacity.json"), capacityCsv: join(dir, "capacity.csv") };
   await writeFile(paths.capacityCsv, capacityCsv(report.steps));
   await writeFile(paths.capacityJson, capacityJson(report));

@@ -20,12 +20,13 @@ function describeLoad(mode: CapacityMode, load: number): string {
   return mode === "concurrency" ? `${load} calls in progress` : `${load} calls/s`;
 }
 
-/** One line per measured step. */
+/** One line per measured step: each threshold's measured value over the judged turns, and the verdict. */
 function stepLine(step: CapacityStep, mode: CapacityMode): string {
-  const ttft = step.summary.metrics.ttft_ms;
-  const figures = `${step.judgedTurns} turns judged, ttft p95 ${ttft ? `${Math.round(ttft.p95)} ms` : "-"}, ${
-    (step.summary.successRate * 100).toFixed(1)
-  }% ok`;
+  const measured = step.verdicts.map((verdict) =>
+    `${verdict.expression.replace(/\s*(<=|>=|==|!=|<|>).*$/, "")} ${
+      verdict.measured === null ? "-" : Math.round(verdict.measured * 1000) / 1000
+    }`
+  ).join(", ");
   const verdict = step.interrupted
     ? "STOPPED (not judged)"
     : !step.valid
@@ -33,7 +34,9 @@ function stepLine(step: CapacityStep, mode: CapacityMode): string {
     : step.passed
     ? "pass"
     : `FAIL ${failedThresholds(step).join(", ")}`;
-  return `  step ${step.index + 1}: ${describeLoad(mode, step.load)}: ${figures}: ${verdict}`;
+  return `  step ${step.index + 1}: ${
+    describeLoad(mode, step.load)
+  }: ${step.judgedTurns} turns judged, ${measured}: ${verdict}`;
 }
 
 /** The search's conclusion for people, and the exit code it earns. */
@@ -188,7 +191,7 @@ export async function capacityCommand(raw: Record<string, RawValue>): Promise<nu
   process.stdout.write(`${sanitizeForTerminal(conclusion)}\n`);
   if (flags.export) {
     try {
-      const paths = await writeCapacityFiles(report, flags.exportDir);
+      const paths = await writeCapacityFiles(report, flags.exportDir, { html: flags.html });
       process.stdout.write(`📁 Capacity: ${paths.capacityJson}\n           ${paths.capacityCsv}\n`);
     } catch (error) {
       process.stderr.write(

@@ -60,13 +60,17 @@ export async function executeRun(
     process.stdout.write(`${formatConsoleReport(result)}\n`);
     if (flags.export) {
       try {
-        const saved = await saveExports(result, flags.exportDir);
+        const saved = await saveExports(result, flags.exportDir, { html: flags.html });
         if (saved.fallbackReason) {
           process.stderr.write(
             `voxbench: could not write the exports to ${saved.fallbackReason}; wrote them to ${saved.dir} instead\n`,
           );
         }
-        process.stdout.write(`📁 Exports: ${saved.summaryJson}\n           ${saved.turnsCsv}\n`);
+        process.stdout.write(
+          `📁 Exports: ${saved.summaryJson}\n           ${saved.turnsCsv}\n${
+            saved.reportHtml ? `           ${saved.reportHtml}\n` : ""
+          }`,
+        );
       } catch (error) {
         process.stderr.write(`voxbench: ${error instanceof Error ? error.message : String(error)}\n`);
       }
@@ -89,7 +93,8 @@ export async function withConfigFile(
   const fromFile = await loadConfigFile(explicit, keys);
   const fromCli = Object.fromEntries(
     Object.entries(raw).filter(([key, value]) =>
-      key !== "--" && key !== "config" && value !== undefined && !(key === "export" && value === true)
+      key !== "--" && key !== "config" && value !== undefined &&
+      !((key === "export" || key === "html") && value === true)
     ),
   );
   return { ...fromFile, ...fromCli };

@@ -173,7 +173,8 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
   },
   { name: "--run-id <id>", description: "Name of the run and its export folder (default: time-based)" },
   { name: "--export-dir <dir>", description: "Where exports/<run-id>/ goes (default exports)" },
-  { name: "--no-export", description: "Do not write summary.json and turns.csv" },
+  { name: "--no-export", description: "Do not write summary.json, turns.csv and report.html" },
+  { name: "--no-html", description: "Do not write report.html (the run's charts, one offline page)" },
   { name: "--quiet", description: "No progress output" },
 ];
 
@@ -190,6 +191,8 @@ export interface RunFlags {
   readonly options: RunOptions;
   readonly exportDir: string;
   readonly export: boolean;
+  /** Write report.html beside the other exports. */
+  readonly html: boolean;
   readonly quiet: boolean;
 }
 
@@ -366,6 +369,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     options,
     exportDir: has("exportDir") ? parseString("--export-dir", raw.exportDir) : "exports",
     export: raw.export === undefined ? true : parseBoolean("--export", raw.export),
+    html: raw.html === undefined ? true : parseBoolean("--html", raw.html),
     quiet: parseBoolean("--quiet", raw.quiet),
   };
 }

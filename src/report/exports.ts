@@ -8,12 +8,21 @@ import type { RunResult } from "../load/runner.ts";
 import type { HealthSamples } from "../load/health.ts";
 import { turnsToCsv } from "./turns-csv.ts";
 import { timelineCsv } from "../metrics/timeline.ts";
+import { renderHtmlReport } from "./html/html-report.ts";
 
 /** Where a run's files went. */
 export interface ExportPaths {
   readonly dir: string;
   readonly summaryJson: string;
   readonly turnsCsv: string;
+  /** The HTML report, unless it was not asked for. */
+  readonly reportHtml?: string;
+}
+
+/** What to write beside summary.json and turns.csv. */
+export interface ExportOptions {
+  /** report.html (default true). */
+  readonly html?: boolean;
 }
 
 /** summary.json: the run result without the per-turn rows (those are turns.csv). */
@@ -116,7 +125,12 @@ export async function checkExportDir(exportDir: string): Promise<void> {
  * // const paths = await writeExports(await run({ ... }), "exports");
  * ```
  */
-export async function writeExports(result: RunResult, exportDir: string): Promise<ExportPaths> {
+export async function writeExports(
+  result: RunResult,
+  exportDir: string,
+  options: ExportOptions = {},
+): Promise<ExportPaths> {
+  const html = options.html ?? true;
   await mkdir(exportDir, { recursive: true });
   const staging = join(
     exportDir,
@@ -130,12 +144,18 @@ export async function writeExports(result: RunResult, exportDir: string): Promis
     if (result.healthSamples) {
       await writeFile(join(staging, "health-samples.json"), healthSamplesJson(result.healthSamples));
     }
+    if (html) await writeFile(join(staging, "report.html"), renderHtmlReport(result, result.turns));
     for (let suffix = 1;; suffix++) {
       const dir = join(exportDir, suffix === 1 ? result.runId : `${result.runId}-${suffix}`);
       if (await exists(dir)) continue;
       try {
         await rename(staging, dir);
-        return { dir, summaryJson: join(dir, "summary.json"), turnsCsv: join(dir, "turns.csv") };
+        return {
+          dir,
+          summaryJson: join(dir, "summary.json"),
+          turnsCsv: join(dir, "turns.csv"),
+          ...(html ? { reportHtml: join(dir, "report.html") } : {}),
+        };
       } catch (error) {
         const code = (error as { code?: string }).code;
         // Another run took the name between the check and the rename.
@@ -175,11 +195,15 @@ export interface SavedExports extends ExportPaths {
  * // const saved = await saveExports(result, "exports"); if (saved.fallbackReason) ...
  * ```
  */
-export async function saveExports(result: RunResult, exportDir: string): Promise<SavedExports> {
+export async function saveExports(
+  result: RunResult,
+  exportDir: string,
+  options: ExportOptions = {},
+): Promise<SavedExports> {
   let firstError: unknown;
   for (const dir of [exportDir, join(tmpdir(), "voxbench-exports"), "voxbench-exports"]) {
     try {
-      const paths = await writeExports(result, dir);
+      const paths = await writeExports(result, dir, options);
       return firstError === undefined
         ? paths
         : { ...paths, fallbackReason: `${exportDir}: ${describeWriteError(firstError)}` };

@@ -39,8 +39,8 @@ function unsafeText(cell: string): string {
   return /^'[=+\-@\t\r]/.test(cell) || cell.startsWith("'\\u000") ? cell.slice(1) : cell;
 }
 
-/** One shard's files. */
-interface ShardFiles {
+/** One run folder's files (a shard's, or any run's). */
+export interface RunFolder {
   readonly folder: string;
   readonly summary: RunResult;
   readonly turns: TurnRecord[];
@@ -102,7 +102,8 @@ export function turnsFromCsv(text: string, where: string): { turns: TurnRecord[]
   return { turns, extraColumns };
 }
 
-async function readShard(folder: string): Promise<ShardFiles> {
+/** Reads a run folder back: summary.json, turns.csv, and health-samples.json when present. */
+export async function readRunFolder(folder: string): Promise<RunFolder> {
   const summaryPath = join(folder, "summary.json");
   let summary: RunResult;
   try {
@@ -177,7 +178,7 @@ export interface MergedRun {
  */
 export async function mergeShards(folders: readonly string[], runId?: string): Promise<MergedRun> {
   if (folders.length === 0) throw new UsageError("voxbench merge needs the run folders of a test's shards");
-  const shards = await Promise.all(folders.map(readShard));
+  const shards = await Promise.all(folders.map(readRunFolder));
   const first = shards[0]!;
   for (const shard of shards) {
     const name = showControlCharacters(basename(shard.folder));
