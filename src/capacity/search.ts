@@ -65,7 +65,12 @@ export async function searchCapacity<Step extends StepVerdict>(
   const steps: Step[] = [];
   let capacity: Step | null = null;
   let firstFailing: Step | null = null;
-  const tidy = (load: number): number => plan.wholeLoads ? Math.round(load) : Math.round(load * 1000) / 1000;
+  // Whole calls, or rates to a thousandth of a call a second; never above the plan's maximum.
+  const tidy = (load: number): number =>
+    Math.min(
+      plan.maxLoad,
+      plan.wholeLoads ? Math.round(load) : Math.max(0.001, Math.floor(load * 1000) / 1000),
+    );
   let load = tidy(Math.min(plan.startLoad, plan.maxLoad));
   for (;;) {
     const step = await measure(load);

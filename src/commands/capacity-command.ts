@@ -75,15 +75,17 @@ export function concludeSearch(
       return {
         conclusion: `NOT VALID: voxbench itself fell behind at ${describeLoad(mode, last.load)} (${
           last.generatorReasons[0] ?? "its event loop lagged"
-        }), so that step says nothing about the bot; ${atLeast} (use --workers, or fewer callers per process)`,
+        }), so that step says nothing about the bot; ${atLeast} (${
+          mode === "concurrency" ? "use --workers, or more machines" : "voxbench needs more CPU for this rate"
+        })`,
         exitCode: ExitCode.InvalidRun,
       };
     }
     case "max_duration":
       return {
-        conclusion: `--max-duration reached before the search ended: ${atLeast}${
-          outcome.firstFailing ? `, and ${describeLoad(mode, outcome.firstFailing.load)} failed` : ""
-        }`,
+        conclusion: `--max-duration reached before the search ended: ${
+          outcome.steps.some((step) => !step.interrupted) ? atLeast : "no step was judged"
+        }${outcome.firstFailing ? `, and ${describeLoad(mode, outcome.firstFailing.load)} failed` : ""}`,
         exitCode: capacity ? ExitCode.Ok : ExitCode.ThresholdFailed,
       };
     case "stopped":
@@ -108,8 +110,10 @@ export async function capacityCommand(raw: Record<string, RawValue>): Promise<nu
     options: { ...givenFlags.options, seed: givenFlags.options.seed ?? randomSeed() },
   };
   const settings = parseCapacityFlags(given, flags.options);
-  // Every usage error surfaces before anything runs: the first step's options are checked whole.
+  // Every usage error surfaces before anything runs: the first and the largest step's options are
+  // checked whole (a limit such as the turns one run records depends on the load).
   await prepareRun(stepOptions(flags.options, settings.step, settings.plan.startLoad));
+  await prepareRun(stepOptions(flags.options, settings.step, settings.plan.maxLoad));
   if (flags.export) await checkExportDir(flags.exportDir);
   const relaunched = await relaunchWithSingleThreadedGc();
   if (relaunched !== undefined) return relaunched;
@@ -167,7 +171,6 @@ export async function capacityCommand(raw: Record<string, RawValue>): Promise<nu
     };
   } finally {
     clearTimeout(budgetTimer);
-    stopListening();
   }
   const end: CapacityReport["end"] =
     outcome.end === "stopped" && !userStop.signal.aborted && fatal === undefined
@@ -201,6 +204,8 @@ export async function capacityCommand(raw: Record<string, RawValue>): Promise<nu
       );
     }
   }
+  // Listening until the files are written: a stop signal now must not lose them.
+  stopListening();
   if (fatal !== undefined) throw fatal;
   return exitCode;
 }

@@ -14,6 +14,9 @@ import { MAX_CONCURRENCY, type RunOptions } from "../load/options.ts";
 import type { SearchPlan } from "../capacity/search.ts";
 import type { CapacityMode, StepSettings } from "../capacity/step.ts";
 
+/** The longest time budget a timer can hold (setTimeout's limit), seconds. */
+const MAX_TIMER_S = 24 * 86_400;
+
 export const CAPACITY_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
   {
     name: "--mode <mode>",
@@ -62,23 +65,22 @@ export interface CapacitySettings {
  */
 export function parseCapacityFlags(raw: Record<string, RawValue>, options: RunOptions): CapacitySettings {
   const has = (key: string): boolean => raw[key] !== undefined;
-  for (
-    const [key, flag] of [
-      ["concurrency", "--concurrency"],
-      ["arrivalRate", "--arrival-rate"],
-      [
-        "duration",
-        "--duration",
-      ],
-      ["stages", "--stages"],
-      ["shard", "--shard"],
-    ] as const
-  ) {
-    if (has(key)) {
-      throw new UsageError(
-        `capacity sets the load itself: drop ${flag} (use --mode, --start, --step, --hold and --max-load)`,
-      );
-    }
+  const LOAD = "capacity sets the load itself (use --mode, --start, --step, --hold and --max-load)";
+  const refused: readonly (readonly [string, string, string])[] = [
+    ["concurrency", "--concurrency", LOAD],
+    ["arrivalRate", "--arrival-rate", LOAD],
+    ["duration", "--duration", LOAD],
+    ["stages", "--stages", LOAD],
+    ["shard", "--shard", LOAD],
+    [
+      "requests",
+      "--requests",
+      "each step holds its load for --hold, and a cap on a caller's turns would let it fall",
+    ],
+    ["runId", "--run-id", "each step is a run of its own, named by the search"],
+  ];
+  for (const [key, flag, reason] of refused) {
+    if (has(key)) throw new UsageError(`capacity: drop ${flag}: ${reason}`);
   }
   if ((options.thresholds ?? []).length === 0) {
     throw new UsageError(
@@ -102,7 +104,9 @@ export function parseCapacityFlags(raw: Record<string, RawValue>, options: RunOp
     );
   }
   if (startLoad > maxLoad) {
-    throw new UsageError(`--start ${startLoad} is above --max-load ${maxLoad}`);
+    throw new UsageError(
+      `the first step's load (--start, default --step) ${startLoad} is above --max-load ${maxLoad}`,
+    );
   }
   const resolution = load(
     "--resolution",
@@ -123,6 +127,22 @@ export function parseCapacityFlags(raw: Record<string, RawValue>, options: RunOp
     );
   }
   const maxDurationS = has("maxDuration") ? parseDurationS("--max-duration", raw.maxDuration!) : 30 * 60;
+  if (maxDurationS <= holdS) {
+    throw new UsageError(
+      `--max-duration (${maxDurationS} s) must be longer than --hold (${holdS} s): no step would fit`,
+    );
+  }
+  if (maxDurationS > MAX_TIMER_S) {
+    throw new UsageError(
+      `--max-duration must be at most ${MAX_TIMER_S / 86_400} days (got ${maxDurationS} s)`,
+    );
+  }
+  const rampUpS = options.rampUpS ?? 0;
+  if (rampUpS > warmupS) {
+    throw new UsageError(
+      `--ramp-up (${rampUpS} s) must not be longer than --warmup (${warmupS} s): judged turns would run before the whole load had started`,
+    );
+  }
   return {
     plan: { startLoad, stepLoad, maxLoad, resolution, wholeLoads },
     step: { mode, holdS, warmupS },

@@ -132,10 +132,16 @@ export async function runClient(
 ): Promise<void> {
   const { config } = deps;
   if (startAtMs > monotonicNowMs()) await sleepUntil(startAtMs, callerScheduler, deps.cancelSignal);
-  // A caller's later calls (closed-model stages) draw their own sequence.
-  const random = call.index === 0
+  // A caller's later calls (closed-model stages) draw their own sequence, fixed by where they start.
+  const random = call.firstTurnIndex === 0
     ? deriveRandom(config.seed, clientId)
-    : deriveRandom(config.seed, clientId, 0, call.index);
+    : deriveRandom(config.seed, clientId, 0, call.firstTurnIndex);
+  // Connection keys (Twilio's call and stream ids derive from them) stay unique across calls.
+  const connectionKey = (connection: number): string =>
+    call.index === 0
+      ? `${deps.runId}:${clientId}:${connection}`
+      : `${deps.runId}:${clientId}:${call.index}.${connection}`;
+  let failedConnects = 0;
   const lastTurnIndex = call.firstTurnIndex + turns;
   let session: Session | undefined;
   let connectAttempts: number | undefined;
@@ -163,7 +169,7 @@ export async function runClient(
       if (!session) {
         const connected = await connectForTurn(
           deps,
-          `${deps.runId}:${clientId}:${connections++}`,
+          connectionKey(connections++),
           startedAtMs,
           settings.timeoutMs,
           deriveRandom(config.seed, clientId, turnIndex + 1, 1),
@@ -176,14 +182,23 @@ export async function runClient(
           record.connect_attempts = connected.attempts;
           deps.emit(record);
           if (record.outcome === "cancelled") return;
+          if (deps.mayBeginTurn) {
+            // A run held for a time keeps its load: the caller dials again, backing off, until the
+            // time is up; every failed attempt is a connect_error turn.
+            failedConnects++;
+            const backoffMs = Math.min(
+              RECONNECT_MAX_BACKOFF_MS,
+              RECONNECT_FIRST_BACKOFF_MS * 2 ** (failedConnects - 1),
+            );
+            await sleepUntil(monotonicNowMs() + backoffMs, callerScheduler, deps.cancelSignal);
+            continue;
+          }
           if (config.reconnect) {
             await thinkBeforeNextTurn(deps, random, turnIndex, lastTurnIndex, monotonicNowMs());
             continue;
           }
-          // A caller whose connection fails loses its remaining turns (counted, unless the run is
-          // held for a duration: then it has no fixed number of turns to lose).
-          const lastLost = deps.mayBeginTurn === undefined ? lastTurnIndex : 0;
-          for (let lost = turnIndex + 1; lost < lastLost; lost++) {
+          // A caller whose connection fails loses its remaining turns.
+          for (let lost = turnIndex + 1; lost < lastTurnIndex; lost++) {
             const lostRecord = identity(lost, pickScenario(deps.mix, random), startedAtMs);
             lostRecord.protocol = config.protocol;
             lostRecord.outcome = "connect_error";
@@ -194,6 +209,7 @@ export async function runClient(
         }
         session = connected.session;
         connectAttempts = connected.attempts;
+        failedConnects = 0;
         deps.openSessions.add(session);
       }
       const result = await runTurn({

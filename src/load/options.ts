@@ -568,6 +568,9 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     from: nonNegativeInteger("--concurrency", options.concurrency ?? 0),
     stages: parseStagesOption(options.stages),
   };
+  if (closedStages && options.rampUpS !== undefined && options.rampUpS > 0) {
+    throw new UsageError("--ramp-up and --stages cannot be used together: the stages ramp the callers up");
+  }
   const closedDurationS = closedStages
     ? stagesDurationS(closedStages.stages)
     : open || options.durationS === undefined

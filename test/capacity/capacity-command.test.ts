@@ -172,9 +172,9 @@ describe("voxbench capacity", () => {
       [[], /capacity needs at least one --threshold/],
       [
         ["--threshold", "ttft.p95<1000", "--concurrency", "5"],
-        /capacity sets the load itself: drop --concurrency/,
+        /capacity: drop --concurrency: capacity sets the load itself/,
       ],
-      [["--threshold", "ttft.p95<1000", "--arrival-rate", "5"], /drop --arrival-rate/],
+      [["--threshold", "ttft.p95<1000", "--arrival-rate", "5"], /capacity: drop --arrival-rate/],
       [["--threshold", "ttft.p95<1000", "--mode", "ramp"], /--mode must be one of/],
       [["--threshold", "ttft.p95<1000", "--step", "1.5"], /--step must be a whole number/],
       [
@@ -183,9 +183,16 @@ describe("voxbench capacity", () => {
       ],
       [
         ["--threshold", "ttft.p95<1000", "--start", "50", "--max-load", "10"],
-        /--start 50 is above --max-load 10/,
+        /the first step.s load \(--start, default --step\) 50 is above --max-load 10/,
       ],
       [["--threshold", "ttft.p99<<3"], /--threshold "ttft.p99<<3"/],
+      [["--threshold", "ttft.p95<1000", "--requests", "5"], /capacity: drop --requests/],
+      [["--threshold", "ttft.p95<1000", "--run-id", "x"], /capacity: drop --run-id/],
+      [["--threshold", "ttft.p95<1000", "--hold", "30s", "--max-duration", "30s"], /no step would fit/],
+      [
+        ["--threshold", "ttft.p95<1000", "--warmup", "2s", "--ramp-up", "5"],
+        /--ramp-up \(5 s\) must not be longer/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(["capacity", "--server", "ws://127.0.0.1:9/ws", "--no-export", ...args]);

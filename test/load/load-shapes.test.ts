@@ -9,6 +9,7 @@ import { run } from "../../src/load/runner.ts";
 import { targetAt } from "../../src/load/stages.ts";
 import { type RunningServer, serve } from "../../src/server/server.ts";
 import { quickLibrary } from "../helpers/test-audio.ts";
+import { createServer } from "node:net";
 
 const SLOTS = 2;
 const LLM_MS = 600;
@@ -58,6 +59,28 @@ describe("load shapes against a bot with 2 LLM slots", () => {
     }
     assert.equal(result.turnCounts.planned, result.turns.length);
     assert.ok(totals.every((total) => total === 0), "no total is promised for a run held for a duration");
+  });
+
+  test("held for a time, a caller whose connection fails dials again, backing off, until the time is up", async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const server = `ws://127.0.0.1:${closedPort}/ws`;
+    const held = await run({ ...COMMON, server, concurrency: 1, durationS: 1 });
+    // Dials at about 0, 0.1, 0.3, 0.7 s (and one after 1.5 s may begin just before the end).
+    assert.ok(held.turns.length >= 3 && held.turns.length <= 6, `${held.turns.length} attempts`);
+    assert.ok(held.turns.every((turn) => turn.outcome === "connect_error"));
+    const staged = await run({
+      ...COMMON,
+      server,
+      stages: [{ durationS: 1, target: 2 }, { durationS: 1, target: 2 }],
+    });
+    assert.ok(staged.turns.length <= 12, `${staged.turns.length} attempts: the callers must back off`);
+    assert.ok(staged.turns.every((turn) => turn.outcome === "connect_error"));
   });
 
   test("closed stages: caller k takes turns only while the target is at least k + 1, and calls again when it rises", async () => {
