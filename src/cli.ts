@@ -158,6 +158,10 @@ cli
     "Share of a reply's chunks the drop-chunks fault drops (default 30)",
   )
   .option("--audio-dir <dir>", "Where the bot's voice (role bot) comes from (default: bundled fixtures)")
+  .option(
+    "--metrics-port <port>",
+    "Serve live Prometheus metrics on this port at /metrics: turns, stage timings, connections, LLM slots (default: off)",
+  )
   .example("voxbench serve --port 8000 --done-event --log-turns turns.jsonl")
   .action((options) => serveCommand(options));
 

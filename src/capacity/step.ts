@@ -56,9 +56,10 @@ export async function runStep(
   settings: StepSettings,
   load: number,
   signal: AbortSignal,
+  hooks: Pick<RunOptions, "onTurn" | "onCallsChange"> = {},
 ): Promise<CapacityStep> {
   const prepared = await prepareRun(stepOptions(base, settings, load));
-  const result = await executeRun(prepared, { signal });
+  const result = await executeRun(prepared, { signal, ...hooks });
   const settledFromMs = Date.parse(result.startedAt) + settings.warmupS * 1000;
   const judged = result.turns.filter((turn) => Date.parse(turn.started_at) >= settledFromMs);
   const summary: RunSummary = {

@@ -13,7 +13,8 @@ import { type CapacityMode, type CapacityStep, runStep, stepOptions } from "../c
 import { type CapacityReport, failedThresholds, writeCapacityFiles } from "../capacity/capacity-files.ts";
 import { CAPACITY_FLAG_KEYS, type CapacitySettings, parseCapacityFlags } from "./capacity-flags.ts";
 import { parseRunFlags, RUN_FLAG_KEYS } from "./run-flags.ts";
-import { withConfigFile } from "./run-command.ts";
+import { startLiveMetrics, withConfigFile } from "./run-command.ts";
+import type { TurnRecord } from "../metrics/turn-record.ts";
 
 /** A load as people read it. */
 function describeLoad(mode: CapacityMode, load: number): string {
@@ -117,6 +118,13 @@ export async function capacityCommand(raw: Record<string, RawValue>): Promise<nu
   if (flags.export) await checkExportDir(flags.exportDir);
   const relaunched = await relaunchWithSingleThreadedGc();
   if (relaunched !== undefined) return relaunched;
+  const live = await startLiveMetrics(flags);
+  const hooks = live
+    ? {
+      onTurn: (record: TurnRecord) => live.metrics.turn(record),
+      onCallsChange: (delta: 1 | -1) => live.metrics.callsChanged(delta),
+    }
+    : {};
 
   const userStop = new AbortController();
   let signals = 0;
@@ -154,7 +162,7 @@ export async function capacityCommand(raw: Record<string, RawValue>): Promise<nu
   try {
     outcome = await searchCapacity(settings.plan, async (load) => {
       if (signal.aborted || performance.now() + holdS * 1000 > deadlineMs) return null;
-      const step = await runStep(steps.length, flags.options, settings.step, load, signal);
+      const step = await runStep(steps.length, flags.options, settings.step, load, signal, hooks);
       steps.push(step);
       log(sanitizeForTerminal(stepLine(step, mode)));
       return step;
@@ -204,6 +212,8 @@ export async function capacityCommand(raw: Record<string, RawValue>): Promise<nu
       );
     }
   }
+  await live?.linger(userStop.signal);
+  await live?.close();
   // Listening until the files are written: a stop signal now must not lose them.
   stopListening();
   if (fatal !== undefined) throw fatal;

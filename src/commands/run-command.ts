@@ -12,6 +12,8 @@ import { loadConfigFile } from "../config/config-file.ts";
 import { redactUrl } from "../common/redact.ts";
 import { relaunchWithSingleThreadedGc } from "../process/relaunch.ts";
 import { onStopRequest } from "../process/stop-requests.ts";
+import { RunMetrics } from "../live/run-metrics.ts";
+import { serveMetrics } from "../live/metrics-server.ts";
 
 /** The exit code a finished run earns: interrupted 130, invalid generator 3, a failed verdict 1, else 0. */
 export function exitCodeFor(result: RunResult): number {
@@ -35,6 +37,8 @@ export async function executeRun(
   // results could not be written to.
   const prepared = await prepareRun({ ...flags.options, ...extra });
   if (flags.export) await checkExportDir(flags.exportDir);
+  // A port that cannot be listened on is a usage error too, before anything connects.
+  const live = await startLiveMetrics(flags);
   const controller = new AbortController();
   let signals = 0;
   const stopListening = onStopRequest(() => {
@@ -47,7 +51,11 @@ export async function executeRun(
   try {
     const options: RunOptions = {
       signal: controller.signal,
-      onTurn: (record, state) => progress.turn(record, state),
+      onTurn: (record, state) => {
+        progress.turn(record, state);
+        live?.metrics.turn(record);
+      },
+      ...(live ? { onCallsChange: (delta: 1 | -1) => live.metrics.callsChanged(delta) } : {}),
     };
     if (!flags.quiet && banner) process.stderr.write(`${banner}\n`);
     progress.start("voxbench: starting callers");
@@ -75,10 +83,45 @@ export async function executeRun(
         process.stderr.write(`voxbench: ${error instanceof Error ? error.message : String(error)}\n`);
       }
     }
+    await live?.linger(controller.signal);
     return exitCodeFor(result);
   } finally {
+    await live?.close();
     stopListening();
   }
+}
+
+/** The live /metrics endpoint of a run (--metrics-port), or undefined. */
+export async function startLiveMetrics(flags: RunFlags): Promise<
+  | {
+    readonly metrics: RunMetrics;
+    linger(signal: AbortSignal): Promise<void>;
+    close(): Promise<void>;
+  }
+  | undefined
+> {
+  if (flags.metricsPort === undefined) return undefined;
+  const metrics = new RunMetrics();
+  const endpoint = await serveMetrics(metrics.registry, flags.metricsPort);
+  if (!flags.quiet) process.stderr.write(`voxbench: Prometheus metrics on ${endpoint.url}\n`);
+  return {
+    metrics,
+    // A scraper's last look at the final figures; Ctrl-C cuts it short.
+    linger: async (signal) => {
+      if (flags.metricsLingerS <= 0 || signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, flags.metricsLingerS * 1000);
+        signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    },
+    close: async () => {
+      metrics.stop();
+      await endpoint.close();
+    },
+  };
 }
 
 /**

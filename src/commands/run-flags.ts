@@ -175,6 +175,14 @@ export const RUN_FLAGS: readonly { readonly name: string; readonly description: 
   { name: "--export-dir <dir>", description: "Where exports/<run-id>/ goes (default exports)" },
   { name: "--no-export", description: "Do not write summary.json, turns.csv and report.html" },
   { name: "--no-html", description: "Do not write report.html (the run's charts, one offline page)" },
+  {
+    name: "--metrics-port <port>",
+    description: "Serve live Prometheus metrics on this port at /metrics while the run lasts (default: off)",
+  },
+  {
+    name: "--metrics-linger <time>",
+    description: "Keep /metrics up this long after the run, for a last scrape (default 10s)",
+  },
   { name: "--quiet", description: "No progress output" },
 ];
 
@@ -193,7 +201,22 @@ export interface RunFlags {
   readonly export: boolean;
   /** Write report.html beside the other exports. */
   readonly html: boolean;
+  /** Serve live Prometheus metrics on this port (undefined: off). */
+  readonly metricsPort: number | undefined;
+  /** How long /metrics stays up after the run, seconds. */
+  readonly metricsLingerS: number;
   readonly quiet: boolean;
+}
+
+function parsePort(name: string, raw: RawValue): number {
+  const port = parseNonNegativeInteger(name, raw);
+  if (port > 65535) throw new UsageError(`${name} must be 0-65535 (got ${port})`);
+  return port;
+}
+
+/** --metrics-linger: a duration, or 0 to close /metrics as soon as the run is done. */
+function parseLingerS(raw: RawValue): number {
+  return /^0+(\.0+)?(ms|s|m|h)?$/.test(String(raw).trim()) ? 0 : parseDurationS("--metrics-linger", raw);
 }
 
 /** Parses one or more "Name: value" headers. */
@@ -370,6 +393,8 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     exportDir: has("exportDir") ? parseString("--export-dir", raw.exportDir) : "exports",
     export: raw.export === undefined ? true : parseBoolean("--export", raw.export),
     html: raw.html === undefined ? true : parseBoolean("--html", raw.html),
+    metricsPort: has("metricsPort") ? parsePort("--metrics-port", raw.metricsPort) : undefined,
+    metricsLingerS: has("metricsLinger") ? parseLingerS(raw.metricsLinger) : 10,
     quiet: parseBoolean("--quiet", raw.quiet),
   };
 }

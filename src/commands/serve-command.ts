@@ -38,6 +38,12 @@ export async function parseServeOptions(raw: ServeCommandOptions): Promise<Serve
     options.port = parseNonNegativeInteger("--port", raw.port);
     if (options.port > 65535) throw new UsageError(`--port must be 0-65535 (got ${options.port})`);
   }
+  if (has("metricsPort")) {
+    options.metricsPort = parseNonNegativeInteger("--metrics-port", raw.metricsPort);
+    if (options.metricsPort > 65535) {
+      throw new UsageError(`--metrics-port must be 0-65535 (got ${options.metricsPort})`);
+    }
+  }
   if (has("seed")) options.seed = parseNonNegativeInteger("--seed", raw.seed);
   if (has("replyDelayMs")) {
     options.replyDelayMs = parseNonNegativeNumber("--reply-delay-ms", raw.replyDelayMs);
@@ -138,6 +144,7 @@ export async function serveCommand(raw: ServeCommandOptions): Promise<number> {
   process.stdout.write(
     `voxbench reference bot listening on ${server.url} (health: http://${hostForUrl}:${server.port}/health)\n`,
   );
+  if (server.metricsUrl) process.stdout.write(`Prometheus metrics on ${server.metricsUrl}\n`);
   await stopped;
   process.stderr.write("voxbench: shutting down the reference bot\n");
   await server.close();

@@ -139,6 +139,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called after every turn. */
   onTurn?: (record: TurnRecord, progress: RunProgress) => void;
+  /** Told of every call starting (+1) and ending (-1), in any worker: the calls in progress. */
+  onCallsChange?: (delta: 1 | -1) => void;
   /** Names the run (and its export folder). Default: time-based. */
   runId?: string;
   /**

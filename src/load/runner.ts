@@ -181,7 +181,7 @@ export async function prepareRun(options: RunOptions = {}): Promise<PreparedRun>
   const runId = config.shard
     ? `${config.shard.testRunId}-shard-${config.shard.index}-of-${config.shard.count}`
     : (options.runId ?? makeRunId());
-  const { signal: _signal, onTurn: _onTurn, ...portable } = options;
+  const { signal: _signal, onTurn: _onTurn, onCallsChange: _onCallsChange, ...portable } = options;
   // A worker prepares the same run from these: same seed, same run id (a shard's is derived again from the test's).
   return {
     options: { ...portable, seed: config.seed, ...(config.shard ? {} : { runId }) },
@@ -244,7 +244,7 @@ export interface CallerShare {
  */
 export async function runCallers(
   prepared: PreparedRun,
-  options: Pick<RunOptions, "signal" | "onTurn"> & CallerShare = {},
+  options: Pick<RunOptions, "signal" | "onTurn" | "onCallsChange"> & CallerShare = {},
 ): Promise<CallersResult> {
   const { config, mix, library, runId } = prepared;
   const clientIds = options.clientIds ?? callersOf(config);
@@ -309,8 +309,14 @@ export async function runCallers(
       options.onTurn?.(record, { done: turns.length, total, failed });
     },
     ...(config.durationS === null ? {} : { mayBeginTurn: closedLoadGate(config, startedAtMs) }),
-    onCallStart: (atMs) => timeline.callStarted(atMs),
-    onCallEnd: (atMs) => timeline.callEnded(atMs),
+    onCallStart: (atMs) => {
+      timeline.callStarted(atMs);
+      options.onCallsChange?.(1);
+    },
+    onCallEnd: (atMs) => {
+      timeline.callEnded(atMs);
+      options.onCallsChange?.(-1);
+    },
   };
   const startCaller = (
     clientId: number,
@@ -440,7 +446,7 @@ async function runArrivals(
  */
 export async function executeRun(
   prepared: PreparedRun,
-  options: Pick<RunOptions, "signal" | "onTurn"> = {},
+  options: Pick<RunOptions, "signal" | "onTurn" | "onCallsChange"> = {},
 ): Promise<RunResult> {
   const { config, mix, runId } = prepared;
   const watch = new ProcessWatch();

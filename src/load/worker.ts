@@ -27,6 +27,7 @@ try {
     startAtEpochMs,
     signal: stop.signal,
     onTurn: (record) => post({ type: "turn", record }),
+    onCallsChange: (delta) => post({ type: "call", delta }),
   });
   post({ type: "done", result });
 } catch (error) {

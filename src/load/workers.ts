@@ -12,6 +12,7 @@ export type ToWorker = { readonly type: "start"; readonly startAtEpochMs: number
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "turn"; readonly record: TurnRecord }
+  | { readonly type: "call"; readonly delta: 1 | -1 }
   | { readonly type: "done"; readonly result: Omit<CallersResult, "turns"> }
   | { readonly type: "failed"; readonly message: string };
 
@@ -46,7 +47,7 @@ function startWorker(input: WorkerInput): Worker {
  */
 export async function runInWorkers(
   prepared: PreparedRun,
-  options: Pick<RunOptions, "signal" | "onTurn">,
+  options: Pick<RunOptions, "signal" | "onTurn" | "onCallsChange">,
 ): Promise<{ readonly callers: number; readonly result: CallersResult }[]> {
   const { config } = prepared;
   const count = config.workers;
@@ -91,6 +92,8 @@ export async function runInWorkers(
             done++;
             if (message.record.outcome !== "ok") failed++;
             options.onTurn?.(message.record, { done, total, failed });
+          } else if (message.type === "call") {
+            options.onCallsChange?.(message.delta);
           } else if (message.type === "done") {
             resolve({ ...message.result, turns });
             void worker.terminate();

@@ -13,7 +13,7 @@ import { type FaultKind, type FaultOptions, randomFor, turnFault } from "./fault
 import { type PipelineSettings, type PipelineTurn, runPipeline } from "./pipeline.ts";
 import { ReplyStream } from "./reply-stream.ts";
 import type { ReplyClip } from "./reply-voice.ts";
-import type { TurnLog, TurnLogRecord } from "./turn-log.ts";
+import type { TurnLogRecord } from "./turn-log.ts";
 
 /** Settings every connection reads (resolved defaults). */
 export interface ConnectionSettings extends PipelineSettings {
@@ -36,7 +36,8 @@ export interface ServerContext {
   readonly capacity: Capacity;
   readonly replies: readonly ReplyClip[];
   readonly scheduler: DeadlineScheduler;
-  readonly turnLog: TurnLog | undefined;
+  /** Told of every finished turn (the turn log, live metrics); absent when nobody listens. */
+  readonly turnFinished: ((record: TurnLogRecord) => void) | undefined;
   readonly counters: { turnsStarted: number; turnsFinished: number; activeReplies: number };
 }
 
@@ -448,7 +449,7 @@ export class BotConnection {
     counters.activeReplies--;
     // A reply fully sent counts as completed even if the caller hangs up while it is still audible.
     const delivered = turn.phase === "sent" && (end === "closed" || end === "server_closed");
-    this.context.turnLog?.write(
+    this.context.turnFinished?.(
       this.record(turn, turn.phase === "stalled" ? "no_reply" : delivered ? "completed" : end),
     );
   }

@@ -51,6 +51,8 @@ export interface ServerOptions {
   faults?: FaultOptions;
   /** The bot's voice (role "bot"). Default: the bundled fixtures. */
   replyAudio?: AudioLibrary;
+  /** Serve live Prometheus metrics on this port (/metrics): turns, stage timings, connections. */
+  metricsPort?: number;
   /** Largest client message accepted. Default 32 MiB. */
   maxMessageBytes?: number;
 }

@@ -18,6 +18,8 @@ import { handshakeDelayMs } from "./faults.ts";
 import { SERVER_DEFAULTS, type ServerOptions } from "./options.ts";
 import { prepareReplyClips } from "./reply-voice.ts";
 import { TurnLog } from "./turn-log.ts";
+import { BotMetrics } from "../live/bot-metrics.ts";
+import { type MetricsEndpoint, serveMetrics } from "../live/metrics-server.ts";
 
 /** A running reference server. */
 export interface RunningServer {
@@ -25,6 +27,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly host: string;
+  /** With `metricsPort`: the Prometheus endpoint, e.g. http://127.0.0.1:9464/metrics. */
+  readonly metricsUrl?: string;
   /** Closes every connection (1001), stops listening and flushes the turn log. */
   close(): Promise<void>;
 }
@@ -69,15 +73,26 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
     options.leadingSilenceMs ?? SERVER_DEFAULTS.leadingSilenceMs,
   );
   const turnLog = options.logTurnsPath ? new TurnLog(options.logTurnsPath) : undefined;
+  const connections = new Set<BotConnection>();
+  const capacity = new Capacity(options.maxConcurrentReplies ?? SERVER_DEFAULTS.maxConcurrentReplies);
+  const metrics = options.metricsPort === undefined ? undefined : new BotMetrics({
+    connections: () => connections.size,
+    llmSlotsInUse: () => capacity.active,
+    llmQueue: () => capacity.waiting,
+  });
   const context: ServerContext = {
     settings,
-    capacity: new Capacity(options.maxConcurrentReplies ?? SERVER_DEFAULTS.maxConcurrentReplies),
+    capacity,
     replies,
     scheduler: sharedScheduler,
-    turnLog,
+    turnFinished: turnLog || metrics
+      ? (record) => {
+        turnLog?.write(record);
+        metrics?.turn(record);
+      }
+      : undefined,
     counters: { turnsStarted: 0, turnsFinished: 0, activeReplies: 0 },
   };
-  const connections = new Set<BotConnection>();
   /** Handshakes held back by the slow-handshake fault, and their sockets. */
   const pendingUpgrades = new Map<ReturnType<typeof setTimeout>, Duplex>();
   let connectionCount = 0;
@@ -179,6 +194,13 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   });
   const address = httpServer.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
+  let endpoint: MetricsEndpoint | undefined;
+  try {
+    endpoint = metrics ? await serveMetrics(metrics.registry, options.metricsPort!, host) : undefined;
+  } catch (error) {
+    httpServer.close();
+    throw error;
+  }
   const urlHost = host.includes(":") ? `[${host}]` : host;
 
   let closing: Promise<void> | undefined;
@@ -186,6 +208,7 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
     url: `ws://${urlHost}:${boundPort}${WS_PATH}`,
     port: boundPort,
     host,
+    ...(endpoint ? { metricsUrl: endpoint.url } : {}),
     close: () => {
       closing ??= (async () => {
         for (const [timer, socket] of pendingUpgrades) {
@@ -205,6 +228,7 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
         await httpClosed;
         clearTimeout(grace);
         await turnLog?.close();
+        await endpoint?.close();
       })();
       return closing;
     },
