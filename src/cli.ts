@@ -177,6 +177,7 @@ cli
     "Compare runs it would refuse (no turns, interrupted, cut turns.csv, another protocol or scenario mix), with a warning for each problem",
   )
   .option("--json", "Print the comparison as JSON")
+  .option("--html <file>", "Also write the comparison as one offline page: distributions overlaid, the table")
   .example("voxbench compare exports/baseline exports/20261128-031500-ab12")
   .action((baseline: string | undefined, candidate: string | undefined, options) =>
     compareCommand(baseline, candidate, options)

@@ -8,6 +8,7 @@ import { stringify } from "csv-stringify/sync";
 import { VERSION } from "../version.ts";
 import { currentRuntime } from "../common/runtime.ts";
 import { writeExports } from "../report/exports.ts";
+import { renderCapacityPage } from "../report/html/capacity-page.ts";
 import type { SearchEnd, SearchPlan } from "./search.ts";
 import { type CapacityStep, STEP_METRICS, type StepSettings, stepStatistics } from "./step.ts";
 
@@ -166,5 +167,20 @@ export async function writeCapacityFiles(
   const paths = { dir, capacityJson: join(dir, "capacity.json"), capacityCsv: join(dir, "capacity.csv") };
   await writeFile(paths.capacityCsv, capacityCsv(report.steps));
   await writeFile(paths.capacityJson, capacityJson(report));
+  if (options.html ?? true) {
+    await writeFile(
+      join(dir, "capacity.html"),
+      renderCapacityPage({
+        id: report.id,
+        mode: report.settings.mode,
+        holdS: report.settings.holdS,
+        startedAt: report.startedAt,
+        thresholds: report.thresholds,
+        capacity: report.capacity?.load ?? null,
+        conclusion: report.conclusion,
+        steps: report.steps,
+      }),
+    );
+  }
   return paths;
 }

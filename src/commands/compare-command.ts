@@ -1,7 +1,9 @@
 import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import { ExitCode } from "../common/exit-codes.ts";
-import { parseNonNegativeNumber, parseNumber, type RawValue } from "../config/parse-values.ts";
+import { parseNonNegativeNumber, parseNumber, parseString, type RawValue } from "../config/parse-values.ts";
+import { writeFile } from "node:fs/promises";
+import { renderComparePage } from "../report/html/compare-page.ts";
 import { comparabilityProblems, compareRuns, formatComparison, loadComparedRun } from "../report/compare.ts";
 
 /**
@@ -44,5 +46,16 @@ export async function compareCommand(
   process.stdout.write(
     raw.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison)}\n`,
   );
+  if (raw.html !== undefined) {
+    const path = parseString("--html", raw.html);
+    try {
+      await writeFile(path, renderComparePage(comparison, baseline, candidate));
+    } catch (error) {
+      throw new UsageError(
+        `--html ${path}: cannot write (${(error as { code?: string }).code ?? String(error)})`,
+      );
+    }
+    if (!raw.json) process.stdout.write(`📁 Comparison page: ${path}\n`);
+  }
   return comparison.regressions > 0 ? ExitCode.ThresholdFailed : ExitCode.Ok;
 }

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { type BotFixture, runCli, startBotProcess } from "../helpers/cli.ts";
 import { buildWav, sineWave } from "../helpers/wav-builder.ts";
 import { parseCsv } from "../helpers/csv.ts";
+import { openInChromium } from "../helpers/chromium.ts";
+import { pathToFileURL } from "node:url";
 
 const SLOTS = 20;
 const LLM_MS = 1500;
@@ -165,6 +167,20 @@ describe("voxbench capacity", () => {
     const report = JSON.parse(await readFile(join(folder, "capacity.json"), "utf8"));
     assert.equal(report.result.capacity, null);
     assert.equal(report.steps.length, 1);
+    // capacity.html draws the step against its limit, offline.
+    const page = await openInChromium(pathToFileURL(join(folder, "capacity.html")).href);
+    try {
+      assert.equal(await page.evaluate<string>("document.body.dataset.rendered"), "true");
+      assert.equal(
+        await page.evaluate<number>(`document.querySelectorAll("#step-table tbody tr").length`),
+        1,
+      );
+      assert.match(await page.evaluate<string>("document.body.textContent"), /No capacity found/);
+      assert.ok(await page.evaluate<number>(`document.querySelectorAll("canvas").length`) >= 1);
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+    }
   });
 
   test("bad input: one line naming the problem, exit 2", async () => {

@@ -122,6 +122,26 @@ describe("report.html", () => {
     }
   });
 
+  test("compare --html: both runs' distributions overlaid and the comparison table, offline", async () => {
+    const page = join(dir, "compare.html");
+    const compared = await runCli(["compare", folder, folder, "--html", page, "--json"]);
+    assert.equal(compared.code, 0, compared.stderr);
+    const comparison = JSON.parse(compared.stdout);
+    const browser = await openInChromium(pathToFileURL(page).href);
+    try {
+      assert.equal(await browser.evaluate<string>("document.body.dataset.rendered"), "true");
+      assert.equal(
+        await browser.evaluate<number>(`document.querySelectorAll("#comparison-table tbody tr").length`),
+        comparison.rows.length,
+      );
+      const charts = await browser.evaluate<number>(`document.querySelectorAll("canvas").length`);
+      assert.ok(charts >= 2, `${charts} charts`);
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
   test("the data block cannot end its script element", () => {
     const text = jsonForScript({ error: "</script><!-- \u2028 & >" });
     assert.ok(!/[<>&\u2028]/.test(text), text);

@@ -146,6 +146,14 @@ export function renderHtmlReport(run: ReportRun, turns: readonly TurnRecord[]): 
       rows: turns.map((turn) => CARRIED_COLUMNS.map((column) => turn[column])),
     },
   };
+  return htmlPage(`voxbench ${run.runId}`, data, PAGE_STYLE, PAGE_SCRIPT);
+}
+
+/**
+ * A self-contained page: uPlot and its style inlined, `data` in a JSON block (id "voxbench-data")
+ * that `script` reads, and a strict content policy (no network, no plugins, no frames).
+ */
+export function htmlPage(title: string, data: unknown, style: string, script: string): string {
   const assets = uplot();
   return `<!doctype html>
 <html lang="en">
@@ -153,15 +161,15 @@ export function renderHtmlReport(run: ReportRun, turns: readonly TurnRecord[]): 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>voxbench ${escapeHtml(run.runId)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${assets.style}</style>
-<style>${PAGE_STYLE}</style>
+<style>${style}</style>
 </head>
 <body>
 <main id="report"></main>
 <script type="application/json" id="voxbench-data">${jsonForScript(data)}</script>
 <script>${assets.script}</script>
-<script>${PAGE_SCRIPT}</script>
+<script>${script}</script>
 </body>
 </html>
 `;

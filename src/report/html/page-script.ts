@@ -22,10 +22,11 @@ th.sortable { cursor: pointer; } .chart { margin: 8px 0 18px; } .note { color: #
 td.error { max-width: 380px; overflow-wrap: anywhere; text-align: left; color: var(--fail); }
 `;
 
-/** The page's script: plain browser JavaScript, run after uPlot. */
-export const PAGE_SCRIPT = `
-"use strict";
-(function () {
+/**
+ * What every page's script starts with: its data, DOM builders that only ever make text nodes of
+ * text, number formats, and uPlot charts (lines over time, values by percentile).
+ */
+const PAGE_HELPERS = `
   var data = JSON.parse(document.getElementById("voxbench-data").textContent);
   var root = document.getElementById("report");
   function el(tag, attrs, children) {
@@ -60,6 +61,38 @@ export const PAGE_SCRIPT = `
     return new uPlot(opts, series, box);
   }
 
+  var PERCENTILES = []; for (var q = 0; q <= 100; q += 1) PERCENTILES.push(q);
+  function quantiles(values) {
+    var sorted = values.slice().sort(function (a, b) { return a - b; });
+    return PERCENTILES.map(function (q) {
+      if (sorted.length === 0) return null;
+      var rank = (q / 100) * (sorted.length - 1), low = Math.floor(rank), high = Math.ceil(rank);
+      return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+    });
+  }
+  var COLORS = ["#0969da", "#8250df", "#bf3989", "#1a7f37", "#9a6700", "#cf222e", "#57606a"];
+  function percentileChart(parent, id, title, entries) {
+    var shown = entries.filter(function (entry) { return entry.values.length > 0; });
+    if (shown.length === 0) { parent.appendChild(el("p", { className: "note", text: title + ": no samples." })); return; }
+    chart(parent, id, title, {
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [{ label: "percentile" }, { label: "ms (log)" }],
+      series: [{}].concat(shown.map(function (entry, index) {
+        return { label: entry.label + " (" + entry.values.length + ")", stroke: COLORS[index % COLORS.length] };
+      })),
+    }, [PERCENTILES].concat(shown.map(function (entry) {
+      return quantiles(entry.values).map(function (v) { return v === null ? null : Math.max(v, 0.001); });
+    })));
+  }
+`;
+
+/** A page's script: the helpers, then `body`, in one function scope, run after uPlot. */
+export function pageScript(body: string): string {
+  return `"use strict";\n(function () {\n${PAGE_HELPERS}\n${body}\n})();\n`;
+}
+
+/** The run report's script. */
+export const PAGE_SCRIPT = pageScript(`
   // Header and headline.
   var h = data.header;
   root.appendChild(el("h1", { text: "voxbench run " + h.runId }));
@@ -127,32 +160,9 @@ export const PAGE_SCRIPT = `
   // Distributions: value at each percentile, per scenario.
   var columns = data.turns.columns, rows = data.turns.rows;
   var col = {}; columns.forEach(function (name, index) { col[name] = index; });
-  var PERCENTILES = []; for (var q = 0; q <= 100; q += 1) PERCENTILES.push(q);
-  function quantiles(values) {
-    var sorted = values.slice().sort(function (a, b) { return a - b; });
-    return PERCENTILES.map(function (q) {
-      if (sorted.length === 0) return null;
-      var rank = (q / 100) * (sorted.length - 1), low = Math.floor(rank), high = Math.ceil(rank);
-      return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
-    });
-  }
   function samples(metric, scenario) {
     return rows.filter(function (row) { return (!scenario || row[col.scenario] === scenario) && typeof row[col[metric]] === "number"; })
       .map(function (row) { return row[col[metric]]; });
-  }
-  var COLORS = ["#0969da", "#8250df", "#bf3989", "#1a7f37", "#9a6700", "#cf222e", "#57606a"];
-  function percentileChart(parent, id, title, entries) {
-    var shown = entries.filter(function (entry) { return entry.values.length > 0; });
-    if (shown.length === 0) { parent.appendChild(el("p", { className: "note", text: title + ": no samples." })); return; }
-    chart(parent, id, title, {
-      scales: { x: { time: false }, y: { distr: 3 } },
-      axes: [{ label: "percentile" }, { label: "ms (log)" }],
-      series: [{}].concat(shown.map(function (entry, index) {
-        return { label: entry.label + " (" + entry.values.length + ")", stroke: COLORS[index % COLORS.length] };
-      })),
-    }, [PERCENTILES].concat(shown.map(function (entry) {
-      return quantiles(entry.values).map(function (v) { return v === null ? null : Math.max(v, 0.001); });
-    })));
   }
   var distributions = section("Distributions", "distributions");
   percentileChart(distributions, "chart-ttft", "Time to first audio by percentile, per scenario",
@@ -231,5 +241,4 @@ export const PAGE_SCRIPT = `
   scenarioFilter.addEventListener("change", render);
   render();
   document.body.setAttribute("data-rendered", "true");
-})();
-`;
+`);
