@@ -88,6 +88,12 @@ describe("secrets in what the CLI prints and writes", () => {
       assertNoSecret(await readFile(join(dir, "echo", "summary.json"), "utf8"), "summary.json");
       const csv = await readFile(join(dir, "echo", "turns.csv"), "utf8");
       assertNoSecret(csv, "turns.csv");
+      // The page's data block escapes < > & as \u003c...: read it back as the browser would.
+      const page = await readFile(join(dir, "echo", "report.html"), "utf8");
+      assertNoSecret(page, "report.html");
+      const block = /<script type="application\/json" id="voxbench-data">([^<]*)<\/script>/.exec(page)![1]!;
+      assertNoSecret(JSON.stringify(JSON.parse(block)), "report.html's data");
+      assertNoSecret(JSON.parse(block).turns.rows.flat().join("\n"), "report.html's turns");
       assert.match(
         csv,
         /denied \[redacted\] \(\[redacted\]\) for \/ws\?api-key=\[redacted\]&lang=en; raw \[redacted\]/,
