@@ -2,7 +2,7 @@ import { type Statistics, summarize } from "./percentiles.ts";
 import type { TurnRecord } from "./turn-record.ts";
 
 /** The latency metrics followed window by window. */
-export const TIMELINE_METRICS = ["ttft_ms", "total_ms", "stop_ms"] as const;
+export const TIMELINE_METRICS = ["ttft_ms", "total_ms", "heard_ms", "stop_ms"] as const;
 type TimelineMetric = (typeof TIMELINE_METRICS)[number];
 
 /** One window's raw samples: what workers send back, merged exactly. */
@@ -61,7 +61,7 @@ function emptyWindow(index: number, active: number): WindowSamples {
     maxActive: active,
     turns: 0,
     outcomes: {},
-    samples: { ttft_ms: [], total_ms: [], stop_ms: [] },
+    samples: { ttft_ms: [], total_ms: [], heard_ms: [], stop_ms: [] },
     loopLagsMs: [],
   };
 }

@@ -138,14 +138,26 @@ export const PAGE_SCRIPT = pageScript(`
   else {
     var xs = windows.map(function (w) { return w.startS; });
     function stat(metric, key) { return windows.map(function (w) { var s = w.metrics[metric]; return s ? s[key] : null; }); }
-    chart(overTime, "chart-latency", "Latency per window (ms, left) against calls in progress (right)", {
-      scales: { x: { time: false }, calls: {} },
-      axes: [{ label: "seconds from start" }, { label: "ms" }, { scale: "calls", side: 1, grid: { show: false }, label: "calls" }],
-      series: [{}, { label: "ttft p50", stroke: "#0969da" }, { label: "ttft p95", stroke: "#0550ae", dash: [6, 4] },
-        { label: "total p95", stroke: "#8250df" }, { label: "stop p95", stroke: "#bf3989" },
-        { label: "calls in progress", scale: "calls", stroke: "#57606a", width: 1 }],
-    }, [xs, stat("ttft_ms", "median"), stat("ttft_ms", "p95"), stat("total_ms", "p95"), stat("stop_ms", "p95"),
-      windows.map(function (w) { return w.maxActiveCalls; })]);
+    var calls = windows.map(function (w) { return w.maxActiveCalls; });
+    function overTimeChart(id, title, metrics) {
+      var series = [{}], values = [xs];
+      metrics.forEach(function (metric, index) {
+        series.push({ label: metric.label + " p50", stroke: COLORS[index] });
+        series.push({ label: metric.label + " p95", stroke: COLORS[index], dash: [6, 4] });
+        values.push(stat(metric.key, "median"), stat(metric.key, "p95"));
+      });
+      series.push({ label: "calls in progress", scale: "calls", stroke: "#57606a", width: 1 });
+      values.push(calls);
+      chart(overTime, id, title, {
+        scales: { x: { time: false }, calls: {} },
+        axes: [{ label: "seconds from start" }, { label: "ms" }, { scale: "calls", side: 1, grid: { show: false }, label: "calls" }],
+        series: series,
+      }, values);
+    }
+    overTimeChart("chart-latency", "Time to first audio and to the first speech heard per window (ms, left) against calls in progress (right)",
+      [{ key: "ttft_ms", label: "ttft" }, { key: "heard_ms", label: "heard" }]);
+    overTimeChart("chart-reply", "Full reply time and barge-in stop per window (ms, left) against calls in progress (right)",
+      [{ key: "total_ms", label: "total" }, { key: "stop_ms", label: "stop" }]);
     chart(overTime, "chart-outcomes", "Turns per window by outcome", {
       scales: { x: { time: false } }, axes: [{ label: "seconds from start" }, { label: "turns" }],
       series: [{}, { label: "ok", stroke: "#1a7f37" }, { label: "failed", stroke: "#cf222e" }],
