@@ -1,9 +1,8 @@
 /**
  * Re-starting the CLI once under V8's `--single-threaded-gc`, on request only
  * (VOXBENCH_SINGLE_THREADED_GC=1): it adds a process, and measured against a capture of the wire
- * it no longer pays (bench/wire-fidelity.ts, 100 callers: ttft error p99 1.1-1.3 ms with it, 1.2-3.0
- * without, two runs each; with 500 streaming callers on two cores the threaded GC kept up more
- * often). It stays for who wants to try it on a machine where the bot and the callers share two
+ * it does not pay for one (the figures are in docs/benchmarks.md). It stays for who wants to try it
+ * on a machine where the bot and the callers share two
  * cores: V8's helper threads for marking and sweeping then take the core the other process needs.
  * V8 reads the flag only at start-up (setting it in a running process crashes V8 at the next GC)
  * and Node does not take it from NODE_OPTIONS, so the only way to give it to a user's
