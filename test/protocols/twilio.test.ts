@@ -137,8 +137,10 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       assert.ok(stopped.length >= turn.turn_index + 1, "the bot cleared");
       const reply = stopped[turn.turn_index]!;
       const botStopMs = reply.clearSentMs! - receivedAt(call, reply.bargeInOnsetChunk!);
+      // The bot shares this test's event loop: a collection pause on a loaded machine can put a
+      // few ms on one side (the wire-capture bench measures the true error).
       assert.ok(
-        Math.abs(turn.stop_ms! - botStopMs) < 3,
+        Math.abs(turn.stop_ms! - botStopMs) < 6,
         `stop_ms ${turn.stop_ms} vs the bot's ${botStopMs.toFixed(2)}`,
       );
       assert.ok(
