@@ -5,6 +5,7 @@
 import { UsageError } from "../common/errors.ts";
 import {
   parseChoice,
+  parseDurationOrZeroS,
   parseDurationS,
   parsePositiveInteger,
   parsePositiveNumber,
@@ -114,13 +115,8 @@ export function parseCapacityFlags(raw: Record<string, RawValue>, options: RunOp
     wholeLoads ? Math.max(1, Math.round(stepLoad / 4)) : stepLoad / 4,
   );
   const holdS = has("hold") ? parseDurationS("--hold", raw.hold!) : 30;
-  // No warm-up at all is a choice: every turn of the step is judged.
-  const noWarmup = has("warmup") && /^0+(\.0+)?(ms|s|m|h)?$/.test(String(raw.warmup).trim());
-  const warmupS = !has("warmup")
-    ? Math.min(5, holdS / 2)
-    : noWarmup
-    ? 0
-    : parseDurationS("--warmup", raw.warmup!);
+  // No warm-up at all (0) is a choice: every turn of the step is judged.
+  const warmupS = has("warmup") ? parseDurationOrZeroS("--warmup", raw.warmup!) : Math.min(5, holdS / 2);
   if (warmupS >= holdS) {
     throw new UsageError(
       `--warmup (${warmupS} s) must be shorter than --hold (${holdS} s): nothing would be judged`,

@@ -5,6 +5,7 @@ import { protocolByName } from "../protocols/registry.ts";
 import {
   parseBoolean,
   parseChoice,
+  parseDurationOrZeroS,
   parseDurationS,
   parseNonNegativeInteger,
   parseNonNegativeNumber,
@@ -214,11 +215,6 @@ function parsePort(name: string, raw: RawValue): number {
   return port;
 }
 
-/** --metrics-linger: a duration, or 0 to close /metrics as soon as the run is done. */
-function parseLingerS(raw: RawValue): number {
-  return /^0+(\.0+)?(ms|s|m|h)?$/.test(String(raw).trim()) ? 0 : parseDurationS("--metrics-linger", raw);
-}
-
 /** Parses one or more "Name: value" headers. */
 export function parseHeaders(raw: RawValue): Record<string, string> {
   const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
@@ -394,7 +390,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     export: raw.export === undefined ? true : parseBoolean("--export", raw.export),
     html: raw.html === undefined ? true : parseBoolean("--html", raw.html),
     metricsPort: has("metricsPort") ? parsePort("--metrics-port", raw.metricsPort) : undefined,
-    metricsLingerS: has("metricsLinger") ? parseLingerS(raw.metricsLinger) : 10,
+    metricsLingerS: has("metricsLinger") ? parseDurationOrZeroS("--metrics-linger", raw.metricsLinger) : 10,
     quiet: parseBoolean("--quiet", raw.quiet),
   };
 }

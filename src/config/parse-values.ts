@@ -125,11 +125,26 @@ export const DURATION_UNITS_S: Readonly<Record<string, number>> = { ms: 0.001, s
  * ```
  */
 export function parseDurationS(name: string, raw: RawValue): number {
+  return parseDurationOrZeroS(name, raw, false);
+}
+
+/**
+ * A duration in seconds as {@link parseDurationS} reads it, or 0 ("0", "0s", "0ms"...) where none
+ * at all is a choice (--warmup, --metrics-linger).
+ *
+ * @example
+ * ```ts
+ * import { parseDurationOrZeroS } from "./parse-values.ts";
+ * console.log(parseDurationOrZeroS("--warmup", "0s"), parseDurationOrZeroS("--warmup", "2s")); // 0 2
+ * ```
+ */
+export function parseDurationOrZeroS(name: string, raw: RawValue, zeroAllowed = true): number {
   const value = single(name, raw);
   const text = typeof value === "number" ? String(value) : parseString(name, raw).trim();
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
   if (!match) throw new UsageError(`${name} must be a duration like 30s, 2m, 1h or 500ms (got "${text}")`);
   const seconds = Number(match[1]) * DURATION_UNITS_S[match[2] ?? "s"]!;
+  if (seconds === 0 && zeroAllowed) return 0;
   if (!(seconds > 0)) throw new UsageError(`${name} must be above 0 (got "${text}")`);
   return seconds;
 }
