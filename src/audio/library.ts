@@ -12,7 +12,7 @@ import { silence } from "./silence.ts";
 
 /**
  * The clips a run speaks, by role, each decoded once. Built from a directory (with a
- * manifest.json, or by file names, including the old script's `query_2s_*` names) or from silence.
+ * manifest.json, or by file names, including load_test.py's `query_2s_*` names) or from silence.
  */
 export interface AudioLibrary {
   /** Where the clips came from: a directory, or "silence". */
@@ -171,7 +171,7 @@ async function readManifest(manifestPath: string): Promise<ManifestEntry[]> {
   });
 }
 
-/** Durations the old script used for its zeros, per role. */
+/** Durations of load_test.py's zeros, per role. */
 export const SILENCE_DURATIONS_MS: Readonly<Record<Exclude<AudioRole, "bot">, number>> = {
   query: 2000,
   tool: 3000,
@@ -180,7 +180,7 @@ export const SILENCE_DURATIONS_MS: Readonly<Record<Exclude<AudioRole, "bot">, nu
 };
 
 /**
- * The old script's audio: digital silence of 2 s (query), 3 s (tool), 1.5 s (interrupt) and
+ * load_test.py's audio: digital silence of 2 s (query), 3 s (tool), 1.5 s (interrupt) and
  * 300 ms (noise). Real bots' speech recognition hears nothing in it; use it to reproduce old runs.
  *
  * @example

@@ -13,7 +13,7 @@ export interface SilenceOptions {
 }
 
 /**
- * A clip of silence: the old script's zeros, or low-level white noise (some bots' VADs treat
+ * A clip of silence: load_test.py's zeros, or low-level white noise (some bots' VADs treat
  * exact zeros as a dropped line).
  *
  * @example

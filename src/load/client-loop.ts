@@ -59,7 +59,7 @@ type Connected = { readonly session: Session; readonly attempts: number } | {
 };
 
 /**
- * Opens the caller's connection for a turn. Without --reconnect, one attempt (the old script's
+ * Opens the caller's connection for a turn. Without --reconnect, one attempt (load_test.py's
  * behaviour). With it, a failed attempt is retried after a backoff (100 ms doubling to 2 s, with
  * +-50% seeded jitter so callers do not retry in lockstep) until the turn's timeout from
  * `turnStartMs` would pass. Ctrl-C ends the attempts at once.

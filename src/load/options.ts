@@ -81,13 +81,13 @@ export interface RunOptions {
   concurrency?: number;
   /** Turns per caller. Default 5. */
   requests?: number;
-  /** The old script's weights (default simple 0.6, tools 0.2, interruptions 0.1, falseAlarms 0.1). */
+  /** The four built-in scenarios' weights (default simple 0.6, tools 0.2, interruptions 0.1, falseAlarms 0.1, load_test.py's mix). */
   weights?: Partial<ScenarioWeights>;
   /** Weights by scenario name (simple_query, tool_call, interruption, false_alarm, yours); they win over `weights`. */
   mix?: Readonly<Record<string, number>>;
   /** Your own scenarios, added to the mix with their weights. */
   scenarios?: readonly WeightedScenario[];
-  /** Callers start spread evenly over this many seconds (0: all at once, as the old script). Default 0. */
+  /** Callers start spread evenly over this many seconds (0: all at once, as load_test.py). Default 0. */
   rampUpS?: number;
   /** Pause between a caller's turns, seconds, uniform in [min, max]. Default 0.5-2. */
   thinkTimeS?: { min: number; max: number };
@@ -95,7 +95,7 @@ export interface RunOptions {
   seed?: number;
   /** Directory of WAV clips by role (manifest.json or file names). Default: the bundled fixtures. */
   audioDir?: string;
-  /** Speak digital silence, as the old script did. */
+  /** Speak digital silence (load_test.py's audio; real bots hear nothing). */
   silence?: boolean;
   /** Use these clips instead of a directory (library API). */
   audioLibrary?: AudioLibrary;
@@ -121,7 +121,7 @@ export interface RunOptions {
   insecure?: boolean;
   /**
    * Retry a failed connect with backoff (100 ms doubling to 2 s) within the turn's timeout, and let
-   * a caller whose connect failed try again on its next turn. Off by default: as the old script,
+   * a caller whose connect failed try again on its next turn. Off by default: as load_test.py,
    * a caller whose connection fails loses its remaining turns.
    */
   reconnect?: boolean;
@@ -205,7 +205,7 @@ export interface RunConfig {
   readonly thresholds: readonly string[];
 }
 
-/** The old script's defaults, kept. */
+/** The run's defaults: load_test.py's, so its commands give the same load. */
 export const RUN_DEFAULTS = {
   server: "ws://localhost:8000/ws",
   concurrency: 10,

@@ -61,7 +61,7 @@ function metricRows(sets: readonly [string, TurnSetSummary][], metric: SummaryMe
 }
 
 /**
- * The console report: the old script's layout (SUMMARY, REQUEST TYPES, AUDIO FILES USED,
+ * The console report: load_test.py's layout (SUMMARY, REQUEST TYPES, AUDIO FILES USED,
  * CONNECTION LATENCY, TIME TO FIRST TOKEN, TOTAL RESPONSE TIME), then voxbench's sections.
  *
  * @example

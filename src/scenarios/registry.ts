@@ -15,7 +15,7 @@ export interface WeightedScenario {
   readonly weight: number;
 }
 
-/** The old script's four weights (--simple, --tools, --interruptions, --false-alarms). */
+/** load_test.py's four weights (--simple, --tools, --interruptions, --false-alarms). */
 export interface ScenarioWeights {
   readonly simple: number;
   readonly tools: number;
@@ -23,7 +23,7 @@ export interface ScenarioWeights {
   readonly falseAlarms: number;
 }
 
-/** The scenario each of the old script's weight flags weighs: the one place those names live. */
+/** The scenario each of load_test.py's weight flags weighs: the one place those names live. */
 export const WEIGHT_KEYS: Readonly<Record<keyof ScenarioWeights, string>> = {
   simple: "simple_query",
   tools: "tool_call",
@@ -31,7 +31,7 @@ export const WEIGHT_KEYS: Readonly<Record<keyof ScenarioWeights, string>> = {
   falseAlarms: "false_alarm",
 };
 
-/** The scenario each of the old script's timeout flags (--timeout-simple...) sets. */
+/** The scenario each of load_test.py's timeout flags (--timeout-simple...) sets. */
 export const TIMEOUT_KEYS: Readonly<Record<string, string>> = {
   simple: "simple_query",
   tool: "tool_call",
@@ -39,7 +39,7 @@ export const TIMEOUT_KEYS: Readonly<Record<string, string>> = {
   falseAlarm: "false_alarm",
 };
 
-/** The old script's default mix. */
+/** load_test.py's default mix. */
 export const DEFAULT_MIX: Readonly<Record<string, number>> = {
   simple_query: 0.6,
   tool_call: 0.2,

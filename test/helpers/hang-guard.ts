@@ -1,6 +1,6 @@
 /**
- * Runs the CLI with a deadline, for tests of inputs that used to hang it (a FIFO, /dev/zero): the
- * test fails, and the CLI is killed, when it has not exited in time.
+ * Runs the CLI with a deadline, for tests of inputs that would hang a reader waiting for the end of
+ * the file (a FIFO, /dev/zero): the test fails, and the CLI is killed, when it has not exited in time.
  */
 import assert from "node:assert/strict";
 import { type CliOptions, type CliResult, startCli } from "../helpers/cli.ts";

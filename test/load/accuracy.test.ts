@@ -127,7 +127,7 @@ for (const doneEvent of [true, false]) {
         }); all: ${errors.map((e) => e.toFixed(2)).join(" ")}`;
       assert.ok(median(ttftErrors) <= allowedMs, `ttft error median ${detail(ttftErrors)}`);
       assert.ok(median(totalErrors) <= allowedMs, `total error median ${detail(totalErrors)}`);
-      // The old script reported 2,000 ms for a 300 ms bot and 5,000 ms for a 1,200 ms answer.
+      // load_test.py reports 2,000 ms for a 300 ms bot and 5,000 ms for a 1,200 ms answer.
       const ttft = result.summary.metrics.ttft_ms!;
       const total = result.summary.metrics.total_ms!;
       assert.ok(ttft.median >= 300 && ttft.median < 306, `ttft median ${ttft.median}`);
