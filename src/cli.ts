@@ -10,12 +10,12 @@ import { serveCommand } from "./commands/serve-command.ts";
 import { runCommand } from "./commands/run-command.ts";
 import { demoCommand } from "./commands/demo-command.ts";
 import { RUN_FLAGS } from "./commands/run-flags.ts";
-import { PROTOCOLS } from "./protocols/registry.ts";
 import { compareCommand } from "./commands/compare-command.ts";
 import { mergeCommand } from "./commands/merge-command.ts";
 import { capacityCommand } from "./commands/capacity-command.ts";
 import { reportCommand } from "./commands/report-command.ts";
 import { CAPACITY_FLAGS } from "./commands/capacity-flags.ts";
+import { SERVE_FLAGS } from "./commands/serve-flags.ts";
 import { UsageError } from "./common/errors.ts";
 import { ExitCode } from "./common/exit-codes.ts";
 import { versionLine } from "./version.ts";
@@ -91,77 +91,12 @@ capacity
   .example("voxbench capacity --mode arrival --step 0.5 --turns-per-call 4-8 --threshold 'ttft.p95<1000'")
   .action((options) => capacityCommand(options));
 
-cli
-  .command(
-    "serve",
-    "Run the reference voice bot on ws://HOST:PORT/ws in any --protocol (openai-realtime also on /v1/realtime)",
-  )
-  .option("--protocol <name>", `Wire protocol: ${Object.keys(PROTOCOLS).join(", ")} (default speech-events)`)
-  .option("--host <host>", "Address to listen on (default 127.0.0.1)")
-  .option("--port <port>", "Port; 0 picks a free one (default 8000)")
-  .option("--seed <n>", "Seed for latencies, reply choice and faults (default 1)")
-  .option(
-    "--reply-delay-ms <ms>",
-    "Replace the pipeline by one fixed delay from speech_end received to first chunk sent",
-  )
-  .option(
-    "--stt-ms <ms|median,p95>",
-    "Speech-to-text delay: fixed, or log-normal from median and p95 (default 150,400)",
-  )
-  .option("--llm-ttft-ms <ms|median,p95>", "LLM first-token delay (default 350,900)")
-  .option("--tts-ttfb-ms <ms|median,p95>", "Text-to-speech first-byte delay (default 120,300)")
-  .option("--tool-ms <ms|median,p95>", "Tool execution delay (tool-call turns) (default 800,2000)")
-  .option("--max-concurrent-replies <n>", "Simulated LLM slots; further turns queue (default: unbounded)")
-  .option("--chunk-ms <ms>", "Reply chunk length (default 100)")
-  .option("--pace <factor>", "Reply pace: 1 = real time, 2 = twice as fast (default 1)")
-  .option("--leading-silence-ms <ms>", "Silence before the reply's speech (default 0)")
-  .option("--reply-sample-rate <hz>", "Reply audio sample rate (default 16000)")
-  .option(
-    "--reply-encoding <pcm16|mulaw>",
-    "Reply audio encoding (raw, base64 in play_audio) (default pcm16)",
-  )
-  .option(
-    "--input-sample-rate <hz>",
-    "Rate of headerless PCM16 in speech_end (WAV carries its own) (default 16000)",
-  )
-  .option(
-    "--noise-threshold-ms <ms>",
-    "Less speech than this (energy VAD) is noise, not a turn (default 1000; streaming protocols: --min-speech-ms)",
-  )
-  .option(
-    "--endpointing-ms <ms>",
-    "Streaming protocols: silence after speech that ends the caller's utterance (default 500)",
-  )
-  .option(
-    "--min-speech-ms <ms>",
-    "Streaming protocols: speech must last this long to count (barge-in, a turn); shorter is noise (default 400)",
-  )
-  .option(
-    "--tool-threshold-ms <ms>",
-    "Utterances this long are tool calls (or intent tool_call) (default 2500)",
-  )
-  .option("--done-event", 'Send {"event":"response_done"} after the last chunk')
-  .option("--metrics-events", 'Send {"event":"metrics",...} with each turn\'s stage timings')
-  .option("--tool-events", "Send tool_call and tool_result events")
-  .option("--log-turns <file>", "Append one JSON line per turn with the server's own timestamps")
-  .option(
-    "--fault-rate <0-1>",
-    "Fraction of turns (and connections, for slow-handshake) that get a fault (default 0)",
-  )
-  .option(
-    "--faults <list>",
-    "Faults to inject: close,malformed,no-reply,slow-handshake,drop-chunks,error (default: all)",
-  )
-  .option("--slow-handshake-ms <ms>", "Delay of a slow handshake (default 2000)")
-  .option(
-    "--drop-chunk-percent <0-100>",
-    "Share of a reply's chunks the drop-chunks fault drops (default 30)",
-  )
-  .option("--audio-dir <dir>", "Where the bot's voice (role bot) comes from (default: bundled fixtures)")
-  .option(
-    "--metrics-port <port>",
-    "Serve live Prometheus metrics on this port at /metrics: turns, stage timings, connections, LLM slots (default: off)",
-  )
+const serve = cli.command(
+  "serve",
+  "Run the reference voice bot on ws://HOST:PORT/ws in any --protocol (openai-realtime also on /v1/realtime)",
+);
+for (const flag of SERVE_FLAGS) serve.option(flag.name, flag.description);
+serve
   .example("voxbench serve --port 8000 --done-event --log-turns turns.jsonl")
   .action((options) => serveCommand(options));
 

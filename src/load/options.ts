@@ -218,6 +218,13 @@ export const RUN_DEFAULTS = {
   maxGapMs: 80,
   maxMessageBytes: 64 * 1024 * 1024,
   maxLagMs: 25,
+  rampUpS: 0,
+  windowS: 5,
+  toolResultMs: 0,
+  workers: 1,
+  replyEnd: "auto",
+  arrivals: "poisson",
+  reconnect: false,
 } as const;
 
 /**
@@ -337,7 +344,7 @@ function seedOf(text: string): number {
 
 /** Worker threads for the run: "auto" is one per available core; never more than the callers. */
 function resolveWorkers(options: RunOptions, concurrency: number): number {
-  const given = options.workers ?? 1;
+  const given = options.workers ?? RUN_DEFAULTS.workers;
   const workers = given === "auto" ? availableParallelism() : given;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new UsageError(`--workers must be a whole number of at least 1, or auto (got ${String(given)})`);
@@ -367,15 +374,6 @@ function checkTargets(targets: string | undefined): TargetSet | null {
   return targets as TargetSet;
 }
 
-/**
- * Validates options and fills in defaults; every problem is a UsageError naming the option.
- *
- * @example
- * ```ts
- * import { resolveRunConfig } from "./options.ts";
- * console.log(resolveRunConfig({ seed: 1 }).concurrency); // 10
- * ```
- */
 /**
  * The protocol of a run with its settings (a Realtime session given inline; a session file must
  * have been read into `realtime.session` first, as prepareRun does).
@@ -450,7 +448,7 @@ function resolveOpenLoad(options: RunOptions): OpenLoad | null {
     throw new UsageError("--arrival-rate needs --duration: how long calls keep arriving (e.g. 2m)");
   }
   const durationS = stages ? stagesDurationS(stages) : positive("--duration", options.durationS ?? 0);
-  const arrivals = options.arrivals ?? "poisson";
+  const arrivals = options.arrivals ?? RUN_DEFAULTS.arrivals;
   if (arrivals !== "poisson" && arrivals !== "uniform") {
     throw new UsageError(`--arrivals must be poisson or uniform (got ${String(arrivals)})`);
   }
@@ -489,6 +487,15 @@ function resolveOpenLoad(options: RunOptions): OpenLoad | null {
   return { arrivalRatePerS, durationS, arrivals, maxCalls, turnsPerCall, stages };
 }
 
+/**
+ * Validates options and fills in defaults; every problem is a UsageError naming the option.
+ *
+ * @example
+ * ```ts
+ * import { resolveRunConfig } from "./options.ts";
+ * console.log(resolveRunConfig({ seed: 1 }, "bundled fixtures").concurrency); // 10
+ * ```
+ */
 export function resolveRunConfig(options: RunOptions, audioSource: string): RunConfig {
   const server = options.server ?? RUN_DEFAULTS.server;
   let url: URL;
@@ -604,7 +611,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
   }
   const headers = { ...options.headers };
   checkHeaders(headers);
-  const replyEnd = options.replyEnd ?? "auto";
+  const replyEnd = options.replyEnd ?? RUN_DEFAULTS.replyEnd;
   if (!["auto", "done", "idle"].includes(replyEnd)) {
     throw new UsageError(`--reply-end must be auto, done or idle (got ${replyEnd})`);
   }
@@ -613,14 +620,14 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     protocol: protocol.name,
     protocolSettings: protocol.settings ?? null,
     parameters,
-    toolResultMs: nonNegative("--tool-result-ms", options.toolResultMs ?? 0),
+    toolResultMs: nonNegative("--tool-result-ms", options.toolResultMs ?? RUN_DEFAULTS.toolResultMs),
     concurrency,
     requests,
-    rampUpS: nonNegative("--ramp-up", options.rampUpS ?? 0),
+    rampUpS: nonNegative("--ramp-up", options.rampUpS ?? RUN_DEFAULTS.rampUpS),
     mix,
     thinkTimeS: { min: thinkTimeS.min, max: thinkTimeS.max },
     seed,
-    windowS: positive("--window", options.windowS ?? 5),
+    windowS: positive("--window", options.windowS ?? RUN_DEFAULTS.windowS),
     open,
     durationS: closedDurationS,
     closedStages,
@@ -635,7 +642,7 @@ export function resolveRunConfig(options: RunOptions, audioSource: string): RunC
     replyEnd,
     headers,
     insecure: options.insecure ?? false,
-    reconnect: options.reconnect ?? false,
+    reconnect: options.reconnect ?? RUN_DEFAULTS.reconnect,
     maxMessageBytes: positiveInteger(
       "--max-message-bytes",
       options.maxMessageBytes ?? RUN_DEFAULTS.maxMessageBytes,
