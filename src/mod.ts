@@ -14,7 +14,7 @@ export { ExitCode } from "./common/exit-codes.ts";
 export { UsageError } from "./common/errors.ts";
 export { createRandom, type Random } from "./common/random.ts";
 export { monotonicNowMs, toIsoTime } from "./common/clock.ts";
-export { DeadlineScheduler } from "./common/deadline-scheduler.ts";
+export { DeadlineScheduler, type Scheduler } from "./common/deadline-scheduler.ts";
 export { keepYoungGenerationSmall } from "./common/young-generation.ts";
 
 export { clipDurationMs, createClip, type PcmClip } from "./audio/pcm.ts";

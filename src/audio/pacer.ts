@@ -1,5 +1,5 @@
 import { monotonicNowMs } from "../common/clock.ts";
-import { type DeadlineScheduler, sharedScheduler } from "../common/deadline-scheduler.ts";
+import { type Scheduler, sharedScheduler } from "../common/deadline-scheduler.ts";
 
 /** Options for {@link paceFrames}. */
 export interface PaceOptions {
@@ -9,7 +9,7 @@ export interface PaceOptions {
   fast?: boolean;
   /** Monotonic time of frame 0; default now. */
   startAtMs?: number;
-  scheduler?: DeadlineScheduler;
+  scheduler?: Scheduler;
   /** Stops sending further frames (e.g. the caller hung up). */
   signal?: AbortSignal;
 }
@@ -116,7 +116,7 @@ export function paceFrames<T>(
  */
 export function sleepUntil(
   deadlineMs: number,
-  scheduler: DeadlineScheduler = sharedScheduler,
+  scheduler: Scheduler = sharedScheduler,
   signal?: AbortSignal,
 ): Promise<number> {
   return new Promise((resolve) => {

@@ -1,6 +1,14 @@
 import { type MonotonicClock, monotonicNowMs } from "./clock.ts";
 
 /**
+ * What runs callbacks at absolute deadlines: the callers' {@link DeadlineScheduler}, or a test's
+ * fake time. `callback(lagMs)` gets how late it ran.
+ */
+export interface Scheduler {
+  at(deadlineMs: number, callback: (lagMs: number) => void): Cancel;
+}
+
+/**
  * Runs callbacks at absolute deadlines on the monotonic clock, with one timer for all of them.
  * Hundreds of callers pacing audio at once share one scheduler, so the event loop holds one
  * timer, not hundreds, and every task is due at its own absolute time (no drift from chained
@@ -14,7 +22,7 @@ import { type MonotonicClock, monotonicNowMs } from "./clock.ts";
  * scheduler.at(startMs + 20, (lagMs) => console.log(lagMs < 20)); // true
  * ```
  */
-export class DeadlineScheduler {
+export class DeadlineScheduler implements Scheduler {
   /** Tasks this close to due run now (clock reads themselves take a few microseconds). */
   static readonly EARLY_TOLERANCE_MS = 0.02;
   /** Within this of the next deadline, poll with setImmediate rather than trust a 1 ms timer. */

@@ -2,7 +2,7 @@ import type { AudioAsset, AudioRole } from "../audio/asset.ts";
 import type { AudioLibrary } from "../audio/library.ts";
 import { sleepUntil } from "../audio/pacer.ts";
 import { type MonotonicClock, monotonicNowMs } from "../common/clock.ts";
-import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
+import { callerScheduler, type Scheduler } from "../common/deadline-scheduler.ts";
 import type { Random } from "../common/random.ts";
 import { type FailureOutcome, TurnFailure } from "../metrics/outcomes.ts";
 import { roundMs, type TurnRecord } from "../metrics/turn-record.ts";
@@ -74,7 +74,7 @@ export interface TurnContextOptions {
   /** Default: the process's monotonic clock. */
   readonly clock?: MonotonicClock;
   /** Default: the callers' shared scheduler. */
-  readonly scheduler?: DeadlineScheduler;
+  readonly scheduler?: Scheduler;
 }
 
 const FAILURE_BY_REASON: Readonly<Record<SessionError["reason"], FailureOutcome>> = {
@@ -111,7 +111,7 @@ export class TurnContext {
   private readonly timing: TurnTimingSink;
   private readonly signal: AbortSignal | undefined;
   private readonly clock: MonotonicClock;
-  private readonly scheduler: DeadlineScheduler;
+  private readonly scheduler: Scheduler;
 
   constructor(options: TurnContextOptions) {
     this.session = options.session;

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import type WebSocket from "ws";
 import type { WireFormat } from "../audio/wire-format.ts";
 import { type MonotonicClock, monotonicNowMs } from "../common/clock.ts";
-import { callerScheduler, type DeadlineScheduler } from "../common/deadline-scheduler.ts";
+import { callerScheduler, type Scheduler } from "../common/deadline-scheduler.ts";
 import {
   type CallerAnswer,
   type CallerSide,
@@ -77,7 +77,7 @@ export interface SessionOptions {
   readonly caller: CallerSide;
   /** The caller's audio on the wire (the protocol's, resolved). */
   readonly wireFormat: WireFormat;
-  readonly scheduler?: DeadlineScheduler;
+  readonly scheduler?: Scheduler;
   readonly clock?: MonotonicClock;
   /** Where the voice reports how late its frames left. */
   readonly timing?: VoiceTiming;
@@ -121,7 +121,7 @@ export class Session {
   private readonly ws: WebSocket;
   private readonly writes: WriteStamp;
   private readonly caller: CallerSide;
-  private readonly scheduler: DeadlineScheduler;
+  private readonly scheduler: Scheduler;
   private readonly clock: MonotonicClock;
   /** When the simulated player will have played all the reply audio received so far. */
   private playbackEndMs = 0;
@@ -138,7 +138,7 @@ export class Session {
     this.wireFormat = options.wireFormat;
     this.scheduler = options.scheduler ?? callerScheduler;
     this.clock = options.clock ?? monotonicNowMs;
-    this.writes = stampWrites(socket.ws);
+    this.writes = stampWrites(socket.ws, this.clock);
     this.sessionId = options.caller.sessionId;
     this.connectMs = socket.openedAtMs - socket.connectStartMs;
     this.openedAtMs = socket.openedAtMs;

@@ -3,7 +3,7 @@ import { frameAudio } from "../audio/frames.ts";
 import { sleepUntil } from "../audio/pacer.ts";
 import { bytesPerSample, samplesPerFrame, type WireFormat, wireFormatKey } from "../audio/wire-format.ts";
 import type { MonotonicClock } from "../common/clock.ts";
-import type { DeadlineScheduler } from "../common/deadline-scheduler.ts";
+import type { Scheduler } from "../common/deadline-scheduler.ts";
 import type { CallerSide } from "../protocols/adapter.ts";
 import { type Session, SessionError } from "./session.ts";
 
@@ -62,7 +62,7 @@ export interface VoiceOptions {
   readonly transport: "utterance" | "stream";
   readonly caller: CallerSide;
   readonly wireFormat: WireFormat;
-  readonly scheduler: DeadlineScheduler;
+  readonly scheduler: Scheduler;
   readonly clock: MonotonicClock;
   readonly timing?: VoiceTiming;
 }

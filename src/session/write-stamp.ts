@@ -1,5 +1,5 @@
 import type WebSocket from "ws";
-import { monotonicNowMs } from "../common/clock.ts";
+import { type MonotonicClock, monotonicNowMs } from "../common/clock.ts";
 
 /**
  * Stamps the moment a frame's bytes are handed to the operating system. ws builds and masks a
@@ -29,13 +29,13 @@ interface WritableSocket {
  * // const stamp = stampWrites(ws); stamp.reset(); ws.send(frame); const sentMs = stamp.lastWriteMs();
  * ```
  */
-export function stampWrites(ws: WebSocket): WriteStamp {
+export function stampWrites(ws: WebSocket, clock: MonotonicClock = monotonicNowMs): WriteStamp {
   let last: number | undefined;
   const socket = (ws as unknown as { _socket?: WritableSocket })._socket;
   if (socket && typeof socket.write === "function") {
     const write = socket.write;
     socket.write = function stampedWrite(this: WritableSocket, ...args: unknown[]): boolean {
-      last = monotonicNowMs();
+      last = clock();
       return write.apply(this, args);
     };
   }
