@@ -196,7 +196,17 @@ describe("stop signals", () => {
       env: { ...process.env, NO_COLOR: "1" },
       stdio: "ignore",
     });
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // SIGTERM once the run's callers are talking to the bot (npm and the CLI take seconds to start).
+    const health = bot.url.replace("ws://", "http://").replace(/\/ws$/, "/health");
+    const startedMs = performance.now();
+    for (;;) {
+      const turns = ((await (await fetch(health)).json()) as { turns_started?: number }).turns_started ?? 0;
+      if (turns > 0) break;
+      if (performance.now() - startedMs > 30_000) {
+        throw new Error("the run under npm started no turn in 30 s");
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     npm.kill("SIGTERM");
     const summaryPath = join(bot.dir, runId, "summary.json");
     await appears(summaryPath, 15_000);
