@@ -6,7 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { AddressInfo } from "node:net";
-import { WebSocket, WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { AudioAsset } from "../../src/audio/asset.ts";
 import { createClip } from "../../src/audio/pcm.ts";
 import type { WireFormat } from "../../src/audio/wire-format.ts";
