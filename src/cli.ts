@@ -5,13 +5,13 @@
  */
 import process from "node:process";
 import { cac } from "cac";
-import { audioCommand } from "./commands/audio-command.ts";
+import { AUDIO_FLAGS, audioCommand } from "./commands/audio-command.ts";
 import { serveCommand } from "./commands/serve-command.ts";
 import { runCommand } from "./commands/run-command.ts";
 import { demoCommand } from "./commands/demo-command.ts";
 import { RUN_FLAGS } from "./commands/run-flags.ts";
-import { compareCommand } from "./commands/compare-command.ts";
-import { mergeCommand } from "./commands/merge-command.ts";
+import { COMPARE_FLAGS, compareCommand } from "./commands/compare-command.ts";
+import { MERGE_FLAGS, mergeCommand } from "./commands/merge-command.ts";
 import { capacityCommand } from "./commands/capacity-command.ts";
 import { reportCommand } from "./commands/report-command.ts";
 import { CAPACITY_FLAGS } from "./commands/capacity-flags.ts";
@@ -44,13 +44,9 @@ function withRunOptions(command: Command, options: { server: boolean }): Command
   );
 }
 
-cli
-  .command("audio <...files>", "Inspect WAV files the way a load test will use them")
-  .option("--sample-rate <hz>", "Target sample rate for the conversion check (8000, 16000, 24000, 48000)")
-  .option("--encoding <encoding>", "Target encoding: pcm16 or mulaw (mu-law is 8000 Hz)", {
-    default: "pcm16",
-  })
-  .option("--json", "Print one JSON object per file")
+const audio = cli.command("audio <...files>", "Inspect WAV files the way a load test will use them");
+for (const flag of AUDIO_FLAGS) audio.option(flag.name, flag.description);
+audio
   .example("voxbench audio fixtures/*.wav --encoding mulaw")
   .action((files: string[], options) => audioCommand(files, options));
 
@@ -100,28 +96,23 @@ serve
   .example("voxbench serve --port 8000 --done-event --log-turns turns.jsonl")
   .action((options) => serveCommand(options));
 
-cli
-  .command("compare [baseline] [candidate]", "Compare two runs; exit 1 on a significant regression")
-  .option("--max-regression <percent>", "A change must be worse than this to count (default 10)")
-  .option(
-    "--alpha <p>",
-    "Significance level of the tests: Mann-Whitney U, and Fisher's exact test for the success rate (default 0.01)",
-  )
-  .option(
-    "--force",
-    "Compare runs it would refuse (no turns, interrupted, cut turns.csv, another protocol or scenario mix), with a warning for each problem",
-  )
-  .option("--json", "Print the comparison as JSON")
-  .option("--html <file>", "Also write the comparison as one offline page: distributions overlaid, the table")
+const compare = cli.command(
+  "compare [baseline] [candidate]",
+  "Compare two runs; exit 1 on a significant regression",
+);
+for (const flag of COMPARE_FLAGS) compare.option(flag.name, flag.description);
+compare
   .example("voxbench compare exports/baseline exports/20261128-031500-ab12")
   .action((baseline: string | undefined, candidate: string | undefined, options) =>
     compareCommand(baseline, candidate, options)
   );
 
-cli
-  .command("merge [...folders]", "Merge the run folders of a test's shards (--shard i/n) into one run")
-  .option("--run-id <id>", "Name of the merged run (default: the test's run id)")
-  .option("--export-dir <dir>", "Where <run-id>/ is written (default exports)")
+const merge = cli.command(
+  "merge [...folders]",
+  "Merge the run folders of a test's shards (--shard i/n) into one run",
+);
+for (const flag of MERGE_FLAGS) merge.option(flag.name, flag.description);
+merge
   .example(
     "voxbench merge results/load-42-shard-0-of-3 results/load-42-shard-1-of-3 results/load-42-shard-2-of-3 --export-dir results",
   )

@@ -6,6 +6,30 @@ import { parseChoice, parsePositiveInteger, type RawValue } from "../config/pars
 import { formatAudioInspection } from "../report/audio-inspection.ts";
 import { showControlCharacters } from "../common/printable.ts";
 
+/** Every flag of `voxbench audio`, with its help text. */
+export const AUDIO_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+  {
+    name: "--sample-rate <hz>",
+    description:
+      "Target sample rate for the conversion check: 8000, 16000, 24000, 48000 (default 16000; 8000 for mu-law)",
+  },
+  { name: "--encoding <encoding>", description: "Target encoding: pcm16 or mulaw (default pcm16)" },
+  { name: "--json", description: "Print one JSON object per file" },
+];
+
+/** The target format `voxbench audio` checks files against. */
+export function audioTarget(options: AudioCommandOptions): WireFormat {
+  const encoding = parseChoice<WireEncoding>("--encoding", options.encoding ?? "pcm16", ["pcm16", "mulaw"]);
+  const defaultRate = encoding === "mulaw" ? 8000 : 16000;
+  const target: WireFormat = {
+    encoding,
+    sampleRateHz: parsePositiveInteger("--sample-rate", options.sampleRate ?? defaultRate),
+  };
+  const problem = wireFormatProblem(target);
+  if (problem) throw new UsageError(`--sample-rate/--encoding: ${problem}`);
+  return target;
+}
+
 /** Options of `voxbench audio`, as cac hands them over. */
 export interface AudioCommandOptions {
   sampleRate?: RawValue;
@@ -22,14 +46,7 @@ export interface AudioCommandOptions {
  */
 export async function audioCommand(files: readonly string[], options: AudioCommandOptions): Promise<number> {
   if (files.length === 0) throw new UsageError("voxbench audio needs at least one WAV file");
-  const encoding = parseChoice<WireEncoding>("--encoding", options.encoding ?? "pcm16", ["pcm16", "mulaw"]);
-  const defaultRate = encoding === "mulaw" ? 8000 : 16000;
-  const target: WireFormat = {
-    encoding,
-    sampleRateHz: parsePositiveInteger("--sample-rate", options.sampleRate ?? defaultRate),
-  };
-  const problem = wireFormatProblem(target);
-  if (problem) throw new UsageError(`--sample-rate/--encoding: ${problem}`);
+  const target = audioTarget(options);
   let failures = 0;
   for (const file of files) {
     const report = await inspectAudioFile(file, target);

@@ -6,6 +6,33 @@ import { writeFile } from "node:fs/promises";
 import { renderComparePage } from "../report/html/compare-page.ts";
 import { comparabilityProblems, compareRuns, formatComparison, loadComparedRun } from "../report/compare.ts";
 
+/** What `voxbench compare` judges with when no flag says otherwise. */
+export const COMPARE_DEFAULTS = { maxRegressionPercent: 10, alpha: 0.01 } as const;
+
+/** Every flag of `voxbench compare`, with its help text. */
+export const COMPARE_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+  {
+    name: "--max-regression <percent>",
+    description:
+      `A change must be worse than this to count (default ${COMPARE_DEFAULTS.maxRegressionPercent})`,
+  },
+  {
+    name: "--alpha <p>",
+    description:
+      `Significance level of the tests: Mann-Whitney U, and Fisher's exact test for the success rate (default ${COMPARE_DEFAULTS.alpha})`,
+  },
+  {
+    name: "--force",
+    description:
+      "Compare runs it would refuse (no turns, interrupted, cut turns.csv, another protocol or scenario mix), with a warning for each problem",
+  },
+  { name: "--json", description: "Print the comparison as JSON" },
+  {
+    name: "--html <file>",
+    description: "Also write the comparison as one offline page: distributions overlaid, the table",
+  },
+];
+
 /**
  * `voxbench compare BASELINE CANDIDATE`: prints the comparison (or JSON with --json) and exits 1
  * when any metric regressed. Runs it cannot judge (no turns, interrupted, a cut turns.csv, another
@@ -29,9 +56,9 @@ export async function compareCommand(
     );
   }
   const maxRegression = raw.maxRegression === undefined
-    ? 10
+    ? COMPARE_DEFAULTS.maxRegressionPercent
     : parseNonNegativeNumber("--max-regression", String(raw.maxRegression).replace(/%$/, ""));
-  const alpha = raw.alpha === undefined ? 0.01 : parseNumber("--alpha", raw.alpha);
+  const alpha = raw.alpha === undefined ? COMPARE_DEFAULTS.alpha : parseNumber("--alpha", raw.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha must be between 0 and 1 (got ${alpha})`);
   const [baseline, candidate] = await Promise.all([
     loadComparedRun(baselinePath),

@@ -2,9 +2,16 @@ import process from "node:process";
 import { UsageError } from "../common/errors.ts";
 import { parseString, type RawValue } from "../config/parse-values.ts";
 import { formatConsoleReport } from "../report/console-report.ts";
-import { saveExports } from "../report/exports.ts";
+import { DEFAULT_EXPORT_DIR, saveExports } from "../report/exports.ts";
 import { mergeShards } from "../report/merge.ts";
 import { exitCodeFor } from "./run-command.ts";
+import { parseRunId } from "./run-flags.ts";
+
+/** Every flag of `voxbench merge`, with its help text. */
+export const MERGE_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+  { name: "--run-id <id>", description: "Name of the merged run (default: the test's run id)" },
+  { name: "--export-dir <dir>", description: `Where <run-id>/ is written (default ${DEFAULT_EXPORT_DIR})` },
+];
 
 /**
  * `voxbench merge <shard folders...>`: merges the shards of one test into one run folder (turns,
@@ -20,11 +27,10 @@ export async function mergeCommand(
       "voxbench merge needs the run folders of a test's shards (e.g. results/test-shard-*)",
     );
   }
-  const runId = raw.runId === undefined ? undefined : parseString("--run-id", raw.runId);
-  if (runId !== undefined && (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith("."))) {
-    throw new UsageError(`--run-id may use letters, digits, ".", "_" and "-" only (got "${runId}")`);
-  }
-  const exportDir = raw.exportDir === undefined ? "exports" : parseString("--export-dir", raw.exportDir);
+  const runId = raw.runId === undefined ? undefined : parseRunId(raw.runId);
+  const exportDir = raw.exportDir === undefined
+    ? DEFAULT_EXPORT_DIR
+    : parseString("--export-dir", raw.exportDir);
   const { result, warnings } = await mergeShards(folders, runId);
   for (const warning of warnings) process.stderr.write(`voxbench: warning: ${warning}\n`);
   process.stdout.write(`${formatConsoleReport(result)}\n`);

@@ -16,6 +16,7 @@ import {
   type RawValue,
 } from "../config/parse-values.ts";
 import type { RunOptions } from "../load/options.ts";
+import { DEFAULT_EXPORT_DIR } from "../report/exports.ts";
 
 /** Every flag of `voxbench run` (and `demo`, but --server), with its help text. */
 export const RUN_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
@@ -215,6 +216,15 @@ function parsePort(name: string, raw: RawValue): number {
   return port;
 }
 
+/** A run id (--run-id): it names a folder, so letters, digits, ".", "_" and "-", not starting with ".". */
+export function parseRunId(raw: RawValue): string {
+  const runId = parseString("--run-id", raw);
+  if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) {
+    throw new UsageError(`--run-id may use letters, digits, ".", "_" and "-" only (got "${runId}")`);
+  }
+  return runId;
+}
+
 /** Parses one or more "Name: value" headers. */
 export function parseHeaders(raw: RawValue): Record<string, string> {
   const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
@@ -370,13 +380,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
     }
     options.workers = value === "auto" ? "auto" : Number(value);
   }
-  if (has("runId")) {
-    const runId = parseString("--run-id", raw.runId);
-    if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) {
-      throw new UsageError(`--run-id may use letters, digits, ".", "_" and "-" only (got "${runId}")`);
-    }
-    options.runId = runId;
-  }
+  if (has("runId")) options.runId = parseRunId(raw.runId);
   if (has("targets")) {
     options.targets = parseChoice("--targets", raw.targets, ["low-load", "under-load"] as const);
   }
@@ -386,7 +390,7 @@ export function parseRunFlags(raw: Record<string, RawValue>): RunFlags {
   }
   return {
     options,
-    exportDir: has("exportDir") ? parseString("--export-dir", raw.exportDir) : "exports",
+    exportDir: has("exportDir") ? parseString("--export-dir", raw.exportDir) : DEFAULT_EXPORT_DIR,
     export: raw.export === undefined ? true : parseBoolean("--export", raw.export),
     html: raw.html === undefined ? true : parseBoolean("--html", raw.html),
     metricsPort: has("metricsPort") ? parsePort("--metrics-port", raw.metricsPort) : undefined,

@@ -69,6 +69,9 @@ function describeWriteError(error: unknown): string {
   return code ?? (error instanceof Error ? error.message.split("\n")[0]! : String(error));
 }
 
+/** Where run folders go when no --export-dir is given (relative to the working directory). */
+export const DEFAULT_EXPORT_DIR = "exports";
+
 /**
  * Checks, before a run starts, that its exports can be written under `exportDir`: the folder can
  * be made, is a folder, is writable and has room for a first write. A run whose results cannot be

@@ -1,7 +1,8 @@
 /**
  * One truth for defaults: every default that `--help` states for a run flag, and every default
  * docs/commands.md gives for it, is the value the library actually runs with (RUN_DEFAULTS through
- * resolveRunConfig); the same for the capacity search's flags and the reference bot's (SERVER_DEFAULTS).
+ * resolveRunConfig); the same for the capacity search's flags, the reference bot's (SERVER_DEFAULTS),
+ * and those of compare, audio and merge.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,6 +11,10 @@ import { fileURLToPath } from "node:url";
 import { parseRunFlags, RUN_FLAGS } from "../../src/commands/run-flags.ts";
 import { SERVE_FLAGS } from "../../src/commands/serve-flags.ts";
 import { CAPACITY_FLAGS, parseCapacityFlags } from "../../src/commands/capacity-flags.ts";
+import { AUDIO_FLAGS, audioTarget } from "../../src/commands/audio-command.ts";
+import { COMPARE_DEFAULTS, COMPARE_FLAGS } from "../../src/commands/compare-command.ts";
+import { MERGE_FLAGS } from "../../src/commands/merge-command.ts";
+import { DEFAULT_EXPORT_DIR } from "../../src/report/exports.ts";
 import { resolveRunConfig } from "../../src/load/options.ts";
 import { SERVER_DEFAULTS } from "../../src/server/options.ts";
 import type { Distribution } from "../../src/server/latency-model.ts";
@@ -153,4 +158,23 @@ test("every default --help and docs/commands.md state for a capacity flag is the
   };
   const checked = checkFlags(CAPACITY_FLAGS, expected, "### `voxbench capacity`");
   assert.ok(checked >= 5, `only ${checked} capacity flags state a default`);
+});
+
+test("every default --help and docs/commands.md state for compare, audio and merge is the one they run with", () => {
+  const target = audioTarget({});
+  const checks: [typeof COMPARE_FLAGS, Record<string, string>, string][] = [
+    [COMPARE_FLAGS, {
+      "--max-regression": String(COMPARE_DEFAULTS.maxRegressionPercent),
+      "--alpha": String(COMPARE_DEFAULTS.alpha),
+    }, "### `voxbench compare"],
+    [
+      AUDIO_FLAGS,
+      { "--sample-rate": String(target.sampleRateHz), "--encoding": target.encoding },
+      "### `voxbench audio",
+    ],
+    [MERGE_FLAGS, { "--export-dir": DEFAULT_EXPORT_DIR }, "### `voxbench merge"],
+  ];
+  for (const [flags, expected, section] of checks) {
+    assert.equal(checkFlags(flags, expected, section), Object.keys(expected).length, section);
+  }
 });
