@@ -190,18 +190,21 @@ describe("stop signals", () => {
       "--quiet",
     ];
     const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(" ");
+    const health = bot.url.replace("ws://", "http://").replace(/\/ws$/, "/health");
+    const turnsStarted = async (): Promise<number> =>
+      ((await (await fetch(health)).json()) as { turns_started?: number }).turns_started ?? 0;
+    const turnsBefore = await turnsStarted();
     // npm exec -c runs `sh -c <command>`, the same chain as npx: npm -> sh -> voxbench.
     const npm = spawn("npm", ["exec", "--yes", "-c", quoted], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: "1" },
       stdio: "ignore",
     });
-    // SIGTERM once the run's callers are talking to the bot (npm and the CLI take seconds to start).
-    const health = bot.url.replace("ws://", "http://").replace(/\/ws$/, "/health");
+    // SIGTERM once this run's callers are talking to the bot (npm and the CLI take seconds to start);
+    // the bot is shared by the tests above, so its count must grow past what they left.
     const startedMs = performance.now();
     for (;;) {
-      const turns = ((await (await fetch(health)).json()) as { turns_started?: number }).turns_started ?? 0;
-      if (turns > 0) break;
+      if ((await turnsStarted()) > turnsBefore) break;
       if (performance.now() - startedMs > 30_000) {
         throw new Error("the run under npm started no turn in 30 s");
       }
