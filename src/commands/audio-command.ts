@@ -5,9 +5,10 @@ import { ExitCode } from "../common/exit-codes.ts";
 import { parseChoice, parsePositiveInteger, type RawValue } from "../config/parse-values.ts";
 import { formatAudioInspection } from "../report/audio-inspection.ts";
 import { showControlCharacters } from "../common/printable.ts";
+import type { FlagSpec } from "./flag-spec.ts";
 
 /** Every flag of `voxbench audio`, with its help text. */
-export const AUDIO_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+export const AUDIO_FLAGS: readonly FlagSpec[] = [
   {
     name: "--sample-rate <hz>",
     description:

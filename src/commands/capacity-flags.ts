@@ -14,11 +14,12 @@ import {
 import { MAX_CONCURRENCY, type RunOptions } from "../load/options.ts";
 import type { SearchPlan } from "../capacity/search.ts";
 import type { CapacityMode, StepSettings } from "../capacity/step.ts";
+import type { FlagSpec } from "./flag-spec.ts";
 
 /** The longest time budget a timer can hold (setTimeout's limit), seconds. */
 const MAX_TIMER_S = 24 * 86_400;
 
-export const CAPACITY_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+export const CAPACITY_FLAGS: readonly FlagSpec[] = [
   {
     name: "--mode <mode>",
     description:

@@ -5,12 +5,13 @@ import { parseNonNegativeNumber, parseNumber, parseString, type RawValue } from 
 import { writeFile } from "node:fs/promises";
 import { renderComparePage } from "../report/html/compare-page.ts";
 import { comparabilityProblems, compareRuns, formatComparison, loadComparedRun } from "../report/compare.ts";
+import type { FlagSpec } from "./flag-spec.ts";
 
 /** What `voxbench compare` judges with when no flag says otherwise. */
 export const COMPARE_DEFAULTS = { maxRegressionPercent: 10, alpha: 0.01 } as const;
 
 /** Every flag of `voxbench compare`, with its help text. */
-export const COMPARE_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+export const COMPARE_FLAGS: readonly FlagSpec[] = [
   {
     name: "--max-regression <percent>",
     description:

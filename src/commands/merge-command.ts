@@ -6,9 +6,10 @@ import { DEFAULT_EXPORT_DIR, saveExports } from "../report/exports.ts";
 import { mergeShards } from "../report/merge.ts";
 import { exitCodeFor } from "./run-command.ts";
 import { parseRunId } from "./run-flags.ts";
+import type { FlagSpec } from "./flag-spec.ts";
 
 /** Every flag of `voxbench merge`, with its help text. */
-export const MERGE_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+export const MERGE_FLAGS: readonly FlagSpec[] = [
   { name: "--run-id <id>", description: "Name of the merged run (default: the test's run id)" },
   { name: "--export-dir <dir>", description: `Where <run-id>/ is written (default ${DEFAULT_EXPORT_DIR})` },
 ];

@@ -17,9 +17,10 @@ import {
 } from "../config/parse-values.ts";
 import type { RunOptions } from "../load/options.ts";
 import { DEFAULT_EXPORT_DIR } from "../report/exports.ts";
+import type { FlagSpec } from "./flag-spec.ts";
 
 /** Every flag of `voxbench run` (and `demo`, but --server), with its help text. */
-export const RUN_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: "--server <url>", description: "WebSocket URL of the bot (default ws://localhost:8000/ws)" },
   {
     name: "--protocol <name>",

@@ -1,7 +1,8 @@
 import { PROTOCOLS } from "../protocols/registry.ts";
+import type { FlagSpec } from "./flag-spec.ts";
 
 /** Every flag of `voxbench serve`, with its help text (the defaults it states are checked against SERVER_DEFAULTS). */
-export const SERVE_FLAGS: readonly { readonly name: string; readonly description: string }[] = [
+export const SERVE_FLAGS: readonly FlagSpec[] = [
   {
     name: "--protocol <name>",
     description: `Wire protocol: ${Object.keys(PROTOCOLS).join(", ")} (default speech-events)`,
