@@ -33,7 +33,13 @@ export {
   wireFormatProblem,
 } from "./audio/wire-format.ts";
 export { DEFAULT_FRAME_MS, frameAudio } from "./audio/frames.ts";
-export { DEFAULT_VAD_OPTIONS, detectSpeech, type SpeechSegment, type VadOptions } from "./audio/vad.ts";
+export {
+  DEFAULT_VAD_OPTIONS,
+  detectSpeech,
+  type FrameLevels,
+  type SpeechSegment,
+  type VadOptions,
+} from "./audio/vad.ts";
 export { rmsDbfs } from "./audio/energy.ts";
 export { AUDIO_ROLES, AudioAsset, type AudioRole } from "./audio/asset.ts";
 export {
@@ -100,6 +106,7 @@ export {
   type CallerAnswer,
   type CallerOptions,
   type CallerSide,
+  type LoggedAudio,
   type ProtocolAdapter,
   type ReplyAudioFormat,
   type ReplyChunk,

@@ -31,6 +31,21 @@ export const DEFAULT_VAD_OPTIONS: Readonly<Required<VadOptions>> = {
 };
 
 /**
+ * The energy of consecutive pieces of audio, cut into analysis frames: per piece its frame levels
+ * (dBFS; a piece's last frame may be shorter) and its length. A clip is one piece; a reply is
+ * the pieces (chunks) it arrived in, each reduced to its levels on arrival so its samples need not
+ * be kept. Frame times follow from the sample counts, so a reply whose chunks hold whole frames
+ * reads exactly as the same audio in one piece.
+ */
+export interface FrameLevels {
+  readonly levelsDbfs: Float64Array;
+  /** Samples per frame (the last frame of the piece may hold fewer). */
+  readonly frameSamples: number;
+  readonly sampleCount: number;
+  readonly sampleRateHz: number;
+}
+
+/**
  * Finds speech in a clip from frame energy: a frame at or above the on-threshold opens a segment,
  * which stays open while frames remain above the lower off-threshold and closes after
  * `minSilenceMs` below it. Onsets are backdated to the first frame of the rising run above the
@@ -47,11 +62,46 @@ export const DEFAULT_VAD_OPTIONS: Readonly<Required<VadOptions>> = {
  * ```
  */
 export function detectSpeech(clip: PcmClip, options: VadOptions = {}): SpeechSegment[] {
+  const frameMs = options.frameMs ?? DEFAULT_VAD_OPTIONS.frameMs;
+  return detectSpeechInLevels([frameLevels(clip.samples, clip.sampleRateHz, frameMs)], options);
+}
+
+/**
+ * {@link detectSpeech} on audio already reduced to frame levels, in pieces played one after
+ * another (all at one sample rate). `options.frameMs` is the one the levels were measured with.
+ *
+ * @example
+ * ```ts
+ * import { detectSpeechInLevels, frameLevels } from "./vad.ts";
+ * const quiet = new Int16Array(3200);
+ * const loud = new Int16Array(8000).map((_, i) => Math.round(8000 * Math.sin(i / 5)));
+ * const pieces = [quiet, loud, quiet].map((samples) => frameLevels(samples, 16000));
+ * console.log(detectSpeechInLevels(pieces)); // [{ startMs: 200, endMs: 700 }]
+ * ```
+ */
+export function detectSpeechInLevels(
+  pieces: readonly FrameLevels[],
+  options: VadOptions = {},
+): SpeechSegment[] {
   const settings = { ...DEFAULT_VAD_OPTIONS, ...options };
-  const levels = frameLevelsDbfs(clip, settings.frameMs);
-  const frameStartMs = (index: number): number => index * settings.frameMs;
-  const totalMs = (clip.samples.length * 1000) / clip.sampleRateHz;
-  const frameEndMs = (index: number): number => Math.min(totalMs, (index + 1) * settings.frameMs);
+  const rate = pieces[0]?.sampleRateHz ?? 1;
+  const count = pieces.reduce((sum, piece) => sum + piece.levelsDbfs.length, 0);
+  const levels = new Float64Array(count);
+  // Where each frame starts and ends, in samples from the start of the first piece.
+  const startSamples = new Float64Array(count);
+  const endSamples = new Float64Array(count);
+  let index = 0;
+  let offset = 0;
+  for (const piece of pieces) {
+    for (let frame = 0; frame < piece.levelsDbfs.length; frame++, index++) {
+      levels[index] = piece.levelsDbfs[frame]!;
+      startSamples[index] = offset + frame * piece.frameSamples;
+      endSamples[index] = offset + Math.min(piece.sampleCount, (frame + 1) * piece.frameSamples);
+    }
+    offset += piece.sampleCount;
+  }
+  const frameStartMs = (frame: number): number => (startSamples[frame]! * 1000) / rate;
+  const frameEndMs = (frame: number): number => (endSamples[frame]! * 1000) / rate;
   const segments: SpeechSegment[] = [];
   let openStartIndex = -1;
   let lastActiveIndex = -1;
@@ -65,20 +115,20 @@ export function detectSpeech(clip: PcmClip, options: VadOptions = {}): SpeechSeg
     openStartIndex = -1;
   };
 
-  for (let index = 0; index < levels.length; index++) {
-    const level = levels[index]!;
+  for (let frame = 0; frame < count; frame++) {
+    const level = levels[frame]!;
     if (openStartIndex < 0) {
       if (level >= settings.onThresholdDbfs) {
-        let start = index;
+        let start = frame;
         while (start - 1 > previousEndIndex && levels[start - 1]! >= settings.offThresholdDbfs) start--;
         openStartIndex = start;
-        lastActiveIndex = index;
+        lastActiveIndex = frame;
       }
       continue;
     }
     if (level >= settings.offThresholdDbfs) {
-      lastActiveIndex = index;
-    } else if (frameEndMs(index) - frameEndMs(lastActiveIndex) >= settings.minSilenceMs) {
+      lastActiveIndex = frame;
+    } else if (frameEndMs(frame) - frameEndMs(lastActiveIndex) >= settings.minSilenceMs) {
       close();
     }
   }
@@ -86,16 +136,28 @@ export function detectSpeech(clip: PcmClip, options: VadOptions = {}): SpeechSeg
   return segments;
 }
 
-/** Per-frame RMS levels in dBFS (the last frame may be shorter). */
-export function frameLevelsDbfs(clip: PcmClip, frameMs: number): Float64Array {
-  const frameSamples = Math.max(1, Math.round((clip.sampleRateHz * frameMs) / 1000));
-  const count = Math.ceil(clip.samples.length / frameSamples);
-  const levels = new Float64Array(count);
+/**
+ * The RMS level in dBFS of each `frameMs` frame of `samples` (the last frame may be shorter).
+ *
+ * @example
+ * ```ts
+ * import { frameLevels } from "./vad.ts";
+ * console.log(frameLevels(new Int16Array(400), 16000).levelsDbfs); // Float64Array [-120, -120, -120]
+ * ```
+ */
+export function frameLevels(
+  samples: Int16Array,
+  sampleRateHz: number,
+  frameMs: number = DEFAULT_VAD_OPTIONS.frameMs,
+): FrameLevels {
+  const frameSamples = Math.max(1, Math.round((sampleRateHz * frameMs) / 1000));
+  const count = Math.ceil(samples.length / frameSamples);
+  const levelsDbfs = new Float64Array(count);
   for (let index = 0; index < count; index++) {
     const start = index * frameSamples;
-    levels[index] = rmsDbfs(clip.samples, start, Math.min(start + frameSamples, clip.samples.length));
+    levelsDbfs[index] = rmsDbfs(samples, start, Math.min(start + frameSamples, samples.length));
   }
-  return levels;
+  return { levelsDbfs, frameSamples, sampleCount: samples.length, sampleRateHz };
 }
 
 /** Total speech in a list of segments, in ms. */

@@ -6,6 +6,7 @@
  */
 import type { AudioAsset, AudioRole } from "../audio/asset.ts";
 import type { PcmClip } from "../audio/pcm.ts";
+import type { FrameLevels } from "../audio/vad.ts";
 import type { WireFormat } from "../audio/wire-format.ts";
 
 /**
@@ -73,8 +74,23 @@ export type SessionEventBody =
   | { readonly kind: "unknown"; readonly name: string }
   | { readonly kind: "closed"; readonly code: number; readonly reason: string };
 
-/** A session event with its receive time. */
-export type SessionEvent = SessionEventBody & { readonly atMs: number };
+/**
+ * Reply audio as a session logs it: its samples reduced to the VAD's frame levels on arrival (all
+ * the reply analysis reads), so a caller holds a few hundred bytes per second of reply audio, not
+ * the audio itself. `levels` is undefined when the payload's format is unknown.
+ */
+export interface LoggedAudio {
+  readonly kind: "audio";
+  readonly levels: FrameLevels | undefined;
+  readonly sampleRateHz: number | undefined;
+  readonly durationMs: number | undefined;
+  readonly byteLength: number;
+}
+
+/** A session event with its receive time (reply audio as {@link LoggedAudio}). */
+export type SessionEvent = (Exclude<SessionEventBody, { readonly kind: "audio" }> | LoggedAudio) & {
+  readonly atMs: number;
+};
 
 /** How replies' audio is encoded when a payload carries no header of its own. */
 export interface ReplyAudioFormat {

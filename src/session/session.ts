@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import type WebSocket from "ws";
+import { frameLevels } from "../audio/vad.ts";
 import type { WireFormat } from "../audio/wire-format.ts";
 import { type MonotonicClock, monotonicNowMs } from "../common/clock.ts";
 import { callerScheduler, type Scheduler } from "../common/deadline-scheduler.ts";
@@ -165,7 +166,7 @@ export class Session {
           message: `undecodable frame (${error instanceof Error ? error.message : String(error)})`,
         }];
       }
-      for (const body of bodies) this.push({ ...body, atMs } as SessionEvent);
+      for (const body of bodies) this.push(loggedEvent(body, atMs));
     };
     // Synchronously: stop the socket's early buffer, listen, then replay what it caught.
     const early = socket.takeEarlyMessages();
@@ -432,6 +433,20 @@ export class Session {
     this.pendingMarks.set(key, mark);
     mark.cancel = this.scheduler.at(Math.max(atMs, this.playbackEndMs), mark.answer);
   }
+}
+
+/** The event as logged: reply audio keeps its frame levels, not its samples. */
+function loggedEvent(body: SessionEventBody, atMs: number): SessionEvent {
+  if (body.kind !== "audio") return { ...body, atMs };
+  const { samples, sampleRateHz } = body;
+  return {
+    kind: "audio",
+    levels: samples && sampleRateHz !== undefined ? frameLevels(samples, sampleRateHz) : undefined,
+    sampleRateHz,
+    durationMs: body.durationMs,
+    byteLength: body.byteLength,
+    atMs,
+  };
 }
 
 function cancelledFailure(): SessionError {

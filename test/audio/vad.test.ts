@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadAudioLibrary } from "../../src/audio/library.ts";
 import { createClip } from "../../src/audio/pcm.ts";
-import { detectSpeech, speechDurationMs } from "../../src/audio/vad.ts";
+import { detectSpeech, detectSpeechInLevels, frameLevels, speechDurationMs } from "../../src/audio/vad.ts";
 
 const RATE = 16000;
 
@@ -19,6 +19,33 @@ function bursts(totalMs: number, spans: [number, number, number][]): ReturnType<
 }
 
 describe("energy VAD", () => {
+  test("a reply reduced to the levels of its chunks reads as the whole audio when chunks hold whole frames", () => {
+    const clip = bursts(2000, [[130, 170, 0.5], [400, 700, 0.05], [1000, 1600, 0.3]]);
+    const whole = detectSpeech(clip);
+    assert.ok(whole.length >= 2, JSON.stringify(whole));
+    const cut = (chunkSamples: number) => {
+      const pieces = [];
+      for (let start = 0; start < clip.samples.length; start += chunkSamples) {
+        pieces.push(frameLevels(clip.samples.subarray(start, start + chunkSamples), RATE));
+      }
+      return detectSpeechInLevels(pieces);
+    };
+    assert.deepEqual(cut(320), whole); // 20 ms chunks
+    assert.deepEqual(cut(1600), whole); // 100 ms chunks
+    // Chunks of 27.5 ms: frames restart at each chunk, so a boundary moves by less than a frame.
+    const ragged = cut(440);
+    assert.equal(ragged.length, whole.length);
+    for (const [index, segment] of ragged.entries()) {
+      assert.ok(
+        Math.abs(segment.startMs - whole[index]!.startMs) < 10,
+        `${segment.startMs} vs ${whole[index]!.startMs}`,
+      );
+      assert.ok(
+        Math.abs(segment.endMs - whole[index]!.endMs) < 10,
+        `${segment.endMs} vs ${whole[index]!.endMs}`,
+      );
+    }
+  });
   test("finds a burst with onset and offset within one frame", () => {
     const segments = detectSpeech(bursts(1000, [[200, 700, 0.3]]));
     assert.equal(segments.length, 1);
