@@ -4,9 +4,13 @@
  * (frame send lag p50/p99/max), the callers' CPU per 1,000 frames sent, their peak RSS, and whether
  * the run was valid.
  *
- *   node --import tsx bench/stream-cost.ts [--counts 100,500] [--requests 2] [--runtime node|deno]
+ * With --workers N the callers are spread over N worker threads (the run's --workers). On Node the
+ * callers run the built CLI (dist/, built first), as `npx voxbench` does: through tsx each worker
+ * would compile the TypeScript sources when it starts, inside the measured run.
+ *
+ *   node --import tsx bench/stream-cost.ts [--counts 100,500] [--requests 2] [--runtime node|deno] [--workers 2]
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +20,7 @@ import { health as botHealthOf, option, ROOT, startServerProcess } from "./suppo
 const counts = option("--counts", "100,500").split(",").map(Number);
 const requests = option("--requests", "2");
 const runtime = option("--runtime", "node");
+const workers = option("--workers", "1");
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.on("close", (code) => resolve(code)));
@@ -34,7 +39,12 @@ interface Summary {
   };
 }
 
-console.log(`streaming cost: Twilio callers on ${runtime}, the reference bot on node in its own process`);
+if (runtime === "node") execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+console.log(
+  `streaming cost: Twilio callers on ${runtime}${
+    workers === "1" ? "" : ` in ${workers} workers`
+  }, the reference bot on node in its own process`,
+);
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-stream-"));
   const bot = await startServerProcess("node", ["--protocol", "twilio", "--reply-delay-ms", "300"]);
@@ -68,10 +78,11 @@ for (const concurrency of counts) {
     "--run-id",
     "stream",
     "--quiet",
+    ...(workers === "1" ? [] : ["--workers", workers]),
   ];
   const [command, prefix] = runtime === "deno"
     ? [join(ROOT, "node_modules/deno/deno"), ["run", "-A", "--v8-flags=--max-semi-space-size=1", cli]]
-    : [process.execPath, ["--import", "tsx", cli]];
+    : [process.execPath, [join(ROOT, "dist/cli.js")]];
   const callers = spawn(command, [...prefix, ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const code = await exited(callers);
   const botHealth = await botHealthOf(bot.port);

@@ -8,6 +8,7 @@
  * console.log(decodeMuLawSample(encodeMuLawSample(1000))); // 988 (quantised)
  * ```
  */
+import { allocInt16 } from "./int16-le.ts";
 
 const MU_LAW_BIAS = 0x84;
 const MU_LAW_CLIP = 32635;
@@ -70,14 +71,14 @@ const aLawDecodeTable = Int16Array.from({ length: 256 }, (_, byte) => decodeALaw
 
 /** Decodes a mu-law byte stream to Int16 samples. */
 export function decodeMuLaw(bytes: Uint8Array): Int16Array {
-  const samples = new Int16Array(bytes.length);
+  const samples = allocInt16(bytes.length);
   for (let i = 0; i < bytes.length; i++) samples[i] = muLawDecodeTable[bytes[i]!]!;
   return samples;
 }
 
 /** Decodes an A-law byte stream to Int16 samples. */
 export function decodeALaw(bytes: Uint8Array): Int16Array {
-  const samples = new Int16Array(bytes.length);
+  const samples = allocInt16(bytes.length);
   for (let i = 0; i < bytes.length; i++) samples[i] = aLawDecodeTable[bytes[i]!]!;
   return samples;
 }

@@ -38,7 +38,7 @@ export const DEFAULT_VAD_OPTIONS: Readonly<Required<VadOptions>> = {
  * reads exactly as the same audio in one piece.
  */
 export interface FrameLevels {
-  readonly levelsDbfs: Float64Array;
+  readonly levelsDbfs: readonly number[];
   /** Samples per frame (the last frame of the piece may hold fewer). */
   readonly frameSamples: number;
   readonly sampleCount: number;
@@ -142,7 +142,7 @@ export function detectSpeechInLevels(
  * @example
  * ```ts
  * import { frameLevels } from "./vad.ts";
- * console.log(frameLevels(new Int16Array(400), 16000).levelsDbfs); // Float64Array [-120, -120, -120]
+ * console.log(frameLevels(new Int16Array(400), 16000).levelsDbfs); // [-120, -120, -120]
  * ```
  */
 export function frameLevels(
@@ -152,7 +152,8 @@ export function frameLevels(
 ): FrameLevels {
   const frameSamples = Math.max(1, Math.round((sampleRateHz * frameMs) / 1000));
   const count = Math.ceil(samples.length / frameSamples);
-  const levelsDbfs = new Float64Array(count);
+  // A plain array: a small Float64Array costs a separate allocation, and this runs per reply chunk.
+  const levelsDbfs: number[] = new Array(count);
   for (let index = 0; index < count; index++) {
     const start = index * frameSamples;
     levelsDbfs[index] = rmsDbfs(samples, start, Math.min(start + frameSamples, samples.length));
