@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 
 /** True on little-endian hosts (all that Node and Deno run on in practice). */
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Reads `bytes` as 16-bit little-endian samples into a new Int16Array (an odd last byte is

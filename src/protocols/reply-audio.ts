@@ -1,4 +1,5 @@
 import { AudioError } from "../audio/audio-error.ts";
+import { HOST_IS_LITTLE_ENDIAN } from "../audio/int16-le.ts";
 import { decodeWav } from "../audio/wav-decode.ts";
 import { decodeWireAudio, wireDurationMs } from "../audio/wire-format.ts";
 import type { ReplyAudioFormat, SessionEventBody } from "./adapter.ts";
@@ -23,6 +24,11 @@ function hasMagic(bytes: Uint8Array, offset: number, text: string): boolean {
  * ```
  */
 export function replyAudioEvent(bytes: Uint8Array, format: ReplyAudioFormat): SessionEventBody {
+  return audioEventOf(bytes, format, false);
+}
+
+/** {@link replyAudioEvent}; with `owned` (bytes no one else holds), PCM16 samples may be a view of them, not a copy. */
+function audioEventOf(bytes: Uint8Array, format: ReplyAudioFormat, owned: boolean): SessionEventBody {
   const unknown = {
     kind: "audio" as const,
     samples: undefined,
@@ -51,7 +57,9 @@ export function replyAudioEvent(bytes: Uint8Array, format: ReplyAudioFormat): Se
   if (id3 || ogg) return unknown;
   return {
     kind: "audio",
-    samples: decodeWireAudio(bytes, format),
+    samples: owned && format.encoding === "pcm16" && HOST_IS_LITTLE_ENDIAN && bytes.byteOffset % 2 === 0
+      ? new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1)
+      : decodeWireAudio(bytes, format),
     sampleRateHz: format.sampleRateHz,
     durationMs: wireDurationMs(bytes.length, format),
     byteLength: bytes.length,
@@ -62,5 +70,5 @@ export function replyAudioEvent(bytes: Uint8Array, format: ReplyAudioFormat): Se
 export function base64AudioEvent(base64: string, format: ReplyAudioFormat, what: string): SessionEventBody {
   const bytes = fromBase64(base64);
   if (!bytes) return { kind: "protocol_error", message: `${what} payload is not valid base64` };
-  return replyAudioEvent(bytes, format);
+  return audioEventOf(bytes, format, true);
 }
