@@ -3,10 +3,11 @@
  * voxbench simple query (speech_start, the clip's duration later speech_end with the WAV, the
  * reply's chunks until response_done, a think time, again), stamping its sends and receipts the
  * simplest way (performance.now() around ws.send and in the message callback) and doing nothing else:
- * no event log, no player, no analysis. It writes a turns.csv with the columns bench/wire-fidelity.ts
+ * no event log, no player, no analysis. It paces its turns as voxbench does (`--think-time`, seconds
+ * drawn uniformly after each reply's end), so both keep the same number of replies in flight. It writes a turns.csv with the columns bench/wire-fidelity.ts
  * reads (outcome, session_id, ttft_ms), so both go through the same capture and pairing.
  *
- *   node --import tsx bench/bare-client.ts --server ws://127.0.0.1:8000/ws --concurrency 500 --requests 2 --out turns.csv
+ *   node --import tsx bench/bare-client.ts --server ws://127.0.0.1:8000/ws --concurrency 500 --requests 2 [--think-time 0.5-2] --out turns.csv
  */
 import { writeFile } from "node:fs/promises";
 import process from "node:process";
@@ -20,6 +21,8 @@ const concurrency = Number(option("--concurrency", "100"));
 const requests = Number(option("--requests", "5"));
 const out = option("--out", "bare-turns.csv");
 const rampUpMs = Number(option("--ramp-up", "2")) * 1000;
+// The pause after a reply, drawn uniformly in seconds as voxbench's --think-time is.
+const [thinkMinS, thinkMaxS] = option("--think-time", "0.5-2").split("-").map(Number) as [number, number];
 
 const library = await loadAudioLibrary(bundledFixturesDir());
 const format = { encoding: "pcm16" as const, sampleRateHz: 16000, frameMs: 20 };
@@ -63,7 +66,7 @@ async function caller(clientId: number): Promise<void> {
         firstAudioMs === undefined ? "" : (firstAudioMs - sentMs).toFixed(3)
       }`,
     );
-    await sleep(3000 + 500 + Math.random() * 1500);
+    await sleep((thinkMinS + Math.random() * (thinkMaxS - thinkMinS)) * 1000);
   }
   ws.close();
 }

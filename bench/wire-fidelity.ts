@@ -155,6 +155,8 @@ for (const concurrency of counts) {
     String(concurrency),
     "--requests",
     String(requests),
+    "--think-time",
+    "0.5-2",
     "--out",
     join(dir, "bare.csv"),
   ];
