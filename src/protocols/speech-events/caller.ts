@@ -6,16 +6,21 @@ import type {
   ReplyAudioFormat,
   SessionEventBody,
   UtterancePlan,
+  WireFrame,
 } from "../adapter.ts";
 import { toBase64 } from "../base64.ts";
 import { decodeJsonFrame } from "../json.ts";
 import { base64AudioEvent } from "../reply-audio.ts";
 import { encodeClientMessage, serverEventFrom } from "./codec.ts";
 
-/** speech_end frames, built once per clip, format and intent and shared by every caller. */
-const speechEndCache = new WeakMap<AudioAsset, Map<string, string>>();
+/**
+ * speech_end frames, built once per clip, format and intent and shared by every caller; as UTF-8
+ * bytes, so that a send does not encode the whole utterance's JSON again.
+ */
+const speechEndCache = new WeakMap<AudioAsset, Map<string, WireFrame>>();
+const utf8 = new TextEncoder();
 
-function cachedSpeechEnd(asset: AudioAsset, format: WireFormat, intent: string | undefined): string {
+function cachedSpeechEnd(asset: AudioAsset, format: WireFormat, intent: string | undefined): WireFrame {
   let byFormat = speechEndCache.get(asset);
   if (!byFormat) {
     byFormat = new Map();
@@ -25,7 +30,11 @@ function cachedSpeechEnd(asset: AudioAsset, format: WireFormat, intent: string |
   let frame = byFormat.get(key);
   if (!frame) {
     const audio = toBase64(asset.wav(format));
-    frame = encodeClientMessage({ type: "speech_end", audio, ...(intent !== undefined ? { intent } : {}) });
+    frame = {
+      utf8: utf8.encode(
+        encodeClientMessage({ type: "speech_end", audio, ...(intent !== undefined ? { intent } : {}) }),
+      ),
+    };
     byFormat.set(key, frame);
   }
   return frame;
