@@ -131,7 +131,17 @@ export async function openInChromium(url: string, size = { width: 1200, height: 
       await new Promise((resolve) =>
         child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)
       );
-      await rm(profile, { recursive: true, force: true });
+      // Chromium's helper processes outlive the killed browser for a moment and may still write
+      // into the profile: a removal racing them fails with ENOTEMPTY, so it is tried again.
+      for (let attempt = 1;; attempt++) {
+        try {
+          await rm(profile, { recursive: true, force: true });
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== "ENOTEMPTY" || attempt === 10) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     },
   };
 }
