@@ -50,23 +50,36 @@ export interface FollowOptions {
  */
 export async function followAudio(session: Session, options: FollowOptions): Promise<AudioFollowed> {
   let lastAudio = options.lastAudio;
+  // Where a caller goes on from: just after the last audio followed.
   let cursor = options.fromCursor;
+  // Where the next wait starts: just after the last event looked at.
+  let nextCursor = options.fromCursor;
+  let ended: { readonly event: SessionEvent; readonly mark: EventMark } | undefined;
+  const idleDeadlineMs = (): number =>
+    options.idleMs === undefined ? Infinity : (lastAudio?.atMs ?? options.quietSinceMs) + options.idleMs;
+  // One wait per idle gap, not one per chunk: audio moves the idle deadline on, and the wait that
+  // ends at the old deadline starts again from there; a reply of hundreds of chunks costs a few waits.
   for (;;) {
-    const idleDeadlineMs = options.idleMs === undefined
-      ? Infinity
-      : (lastAudio?.atMs ?? options.quietSinceMs) + options.idleMs;
+    const waitDeadlineMs = Math.min(idleDeadlineMs(), options.deadlineMs);
     const found = await session.waitFor(
-      (event) => event.kind === "audio" || options.until(event),
-      cursor,
-      Math.min(idleDeadlineMs, options.deadlineMs),
+      (event, eventCursor) => {
+        nextCursor = eventCursor + 1;
+        if (options.until(event)) {
+          ended = { event, mark: { atMs: event.atMs, cursor: eventCursor } };
+          return true;
+        }
+        if (event.kind === "audio") {
+          lastAudio = { atMs: event.atMs, cursor: eventCursor };
+          cursor = eventCursor + 1;
+        }
+        return false;
+      },
+      nextCursor,
+      waitDeadlineMs,
     );
-    if (!found) {
-      if (idleDeadlineMs <= options.deadlineMs) return { end: "idle", lastAudio, cursor };
-      return { end: "deadline", lastAudio };
-    }
-    const mark = { atMs: found.event.atMs, cursor: found.cursor };
-    if (options.until(found.event)) return { end: "event", event: found.event, mark, lastAudio };
-    lastAudio = mark;
-    cursor = found.cursor + 1;
+    if (found && ended) return { end: "event", event: ended.event, mark: ended.mark, lastAudio };
+    if (idleDeadlineMs() > waitDeadlineMs && waitDeadlineMs < options.deadlineMs) continue;
+    if (idleDeadlineMs() <= options.deadlineMs) return { end: "idle", lastAudio, cursor };
+    return { end: "deadline", lastAudio };
   }
 }

@@ -65,7 +65,7 @@ export interface LoggedEvent {
 }
 
 interface Waiter {
-  readonly predicate: (event: SessionEvent) => boolean;
+  readonly predicate: (event: SessionEvent, cursor: number) => boolean;
   readonly resolve: (logged: LoggedEvent | undefined) => void;
   readonly reject: (error: SessionError) => void;
   cancelDeadline: () => void;
@@ -228,17 +228,19 @@ export class Session {
   /**
    * The first event at or after `fromCursor` matching `predicate`; undefined if `deadlineMs`
    * passes first. Rejects with a SessionError ("closed") if the connection closes first (unless
-   * the predicate accepts the "closed" event itself).
+   * the predicate accepts the "closed" event itself). `predicate` sees each event once, in order,
+   * with its cursor.
    */
   waitFor(
-    predicate: (event: SessionEvent) => boolean,
+    predicate: (event: SessionEvent, cursor: number) => boolean,
     fromCursor: number,
     deadlineMs: number,
   ): Promise<LoggedEvent | undefined> {
     const logged = this.eventsSince(fromCursor);
+    const firstCursor = Math.max(fromCursor, this.base);
     for (const [offset, event] of logged.entries()) {
-      if (predicate(event)) {
-        return Promise.resolve({ event, cursor: Math.max(fromCursor, this.base) + offset });
+      if (predicate(event, firstCursor + offset)) {
+        return Promise.resolve({ event, cursor: firstCursor + offset });
       }
       if (event.kind === "closed") return Promise.reject(closedFailure(event));
     }
@@ -390,8 +392,9 @@ export class Session {
       this.sendAnswers(this.caller.answer(event), event.atMs);
     }
     const cursor = this.cursor - 1;
+    if (this.waiters.size === 0) return;
     for (const waiter of [...this.waiters]) {
-      if (waiter.predicate(event)) {
+      if (waiter.predicate(event, cursor)) {
         this.waiters.delete(waiter);
         waiter.cancelDeadline();
         waiter.resolve({ event, cursor });

@@ -130,6 +130,7 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       requests: 2,
       mix: ONLY("interruption"),
     });
+    const excesses: number[] = [];
     for (const turn of turns) {
       assert.equal(turn.outcome, "ok", turn.error ?? "");
       const call = calls[turn.client_id]!;
@@ -137,12 +138,10 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       assert.ok(stopped.length >= turn.turn_index + 1, "the bot cleared");
       const reply = stopped[turn.turn_index]!;
       const botStopMs = reply.clearSentMs! - receivedAt(call, reply.bargeInOnsetChunk!);
-      // The bot shares this test's event loop: a collection pause on a loaded machine can put a
-      // few ms on one side (the wire-capture bench measures the true error).
-      assert.ok(
-        Math.abs(turn.stop_ms! - botStopMs) < 6,
-        `stop_ms ${turn.stop_ms} vs the bot's ${botStopMs.toFixed(2)}`,
-      );
+      const excessMs = turn.stop_ms! - botStopMs;
+      excesses.push(excessMs);
+      // voxbench's interval holds the bot's plus two loopback hops: never shorter.
+      assert.ok(excessMs > -6, `stop_ms ${turn.stop_ms} shorter than the bot's ${botStopMs.toFixed(2)}`);
       assert.ok(
         turn.stop_ms! >= GOOD_BOT.minSpeechMs - 25,
         `stop_ms ${turn.stop_ms}: a bot needs its minimum speech to hear a barge-in (bot onset chunk ${reply.bargeInOnsetChunk}, speech_end_chunk ${turn.speech_end_chunk})`,
@@ -153,6 +152,16 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
         `recovery_ms ${turn.recovery_ms} includes the bot's endpointing`,
       );
     }
+    // And close, as the ttft check above: the median, because the bot shares this test's event
+    // loop and one stall of it on a loaded machine lengthens a turn's stop_ms by up to the stall
+    // (tens of ms); a frame-early onset (+20 ms on every turn) still fails. A turn's true error is
+    // for a capture of the wire to tell (bench/wire-fidelity.ts pairs ttft_ms so).
+    excesses.sort((a, b) => a - b);
+    const median = excesses[Math.floor(excesses.length / 2)]!;
+    assert.ok(
+      median < 6,
+      `median excess ${median.toFixed(2)} ms (${excesses.map((e) => e.toFixed(2)).join(", ")})`,
+    );
   });
 
   test("interruption against a bot that never sends clear: stop_ms runs to its audio stopping (the end of its reply)", async () => {
