@@ -66,6 +66,12 @@ export interface TurnRecord {
   /** Tokens the bot's responses in the turn reported using (Realtime's response.done usage), summed. */
   input_tokens: number | null;
   output_tokens: number | null;
+  /**
+   * Streaming protocols, interruption turns: the caller's stream frame (numbered as
+   * speech_end_chunk) that held the interrupting utterance's speech onset, the frame stop_ms is
+   * measured from.
+   */
+  barge_in_chunk: number | null;
   /** Values of the scenario's own columns (see Scenario.columns), by column name. */
   extra: Record<string, number | string | null>;
 }
@@ -112,6 +118,7 @@ export const TURN_COLUMNS: readonly Exclude<keyof TurnRecord, "extra">[] = [
   "response_status",
   "input_tokens",
   "output_tokens",
+  "barge_in_chunk",
 ];
 
 /**
@@ -170,6 +177,7 @@ export function emptyTurnRecord(
     response_status: null,
     input_tokens: null,
     output_tokens: null,
+    barge_in_chunk: null,
     extra: {},
   };
 }

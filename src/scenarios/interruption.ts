@@ -38,6 +38,7 @@ export const interruption: Scenario = defineScenario({
     const newQuestion = await speaking.done;
     const stop = await stopping;
     turn.record.stop_ms = roundMs(stop.atMs - speechStartMs);
+    if (newQuestion.onsetFrameNumber !== undefined) turn.record.barge_in_chunk = newQuestion.onsetFrameNumber;
     const heard = turn.analyzeReply(query.cursor, interruptCursor);
     if (heard.heardAtMs !== undefined) turn.record.heard_ms = roundMs(heard.heardAtMs - query.speechEndMs);
 

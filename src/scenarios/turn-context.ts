@@ -39,7 +39,10 @@ export interface TurnTimingSink {
 }
 
 /** One spoken utterance: when its speech onset and its end of speech left (written to the socket). */
-export type Utterance = Pick<SpokenUtterance, "asset" | "speechStartMs" | "speechEndMs" | "cursor">;
+export type Utterance = Pick<
+  SpokenUtterance,
+  "asset" | "speechStartMs" | "speechEndMs" | "cursor" | "onsetFrameNumber"
+>;
 
 /** How a reply ended. */
 export interface ReplyEnd {

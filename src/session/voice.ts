@@ -36,7 +36,9 @@ export interface SpokenUtterance {
   readonly endLagMs: number;
   /** The end-of-speech frame: ws.send() called -> written to the socket (the generator's own CPU). */
   readonly sendOverheadMs: number;
-  /** On a stream, the number of the frame holding the end of speech (1 = the call's first, as Twilio's chunk). */
+  /** On a stream, the number of the frame holding the speech onset (1 = the call's first, as Twilio's chunk). */
+  readonly onsetFrameNumber: number | undefined;
+  /** On a stream, the number of the frame holding the end of speech (numbered as onsetFrameNumber). */
   readonly endFrameNumber: number | undefined;
 }
 
@@ -160,6 +162,7 @@ class UtteranceVoice implements Voice {
           cursor,
           endLagMs: lagMs,
           sendOverheadMs: marks.sentMs - marks.calledMs,
+          onsetFrameNumber: undefined,
           endFrameNumber: undefined,
         };
       }
@@ -235,6 +238,7 @@ interface QueuedUtterance {
   readonly done: ReturnType<typeof deferred<SpokenUtterance>>;
   next: number;
   speechStartMs: number;
+  onsetFrameNumber: number | undefined;
 }
 
 /**
@@ -286,6 +290,7 @@ class StreamVoice implements Voice {
       done: deferred(),
       next: 0,
       speechStartMs: 0,
+      onsetFrameNumber: undefined,
     };
     if (this.stopped || options.signal?.aborted) {
       this.fail(utterance, cancelled());
@@ -332,6 +337,7 @@ class StreamVoice implements Voice {
     if (utterance) {
       if (index === utterance.clip.onsetFrame) {
         utterance.speechStartMs = sentMs;
+        utterance.onsetFrameNumber = this.frameIndex;
         utterance.onset.resolve(sentMs);
         if (caller.startOfSpeech) {
           for (const frame of caller.startOfSpeech(utterance.asset.role)) this.session.sendNow(frame);
@@ -348,6 +354,7 @@ class StreamVoice implements Voice {
           cursor,
           endLagMs: lagMs,
           sendOverheadMs: sentMs - calledMs,
+          onsetFrameNumber: utterance.onsetFrameNumber,
           endFrameNumber: this.frameIndex,
         });
       }

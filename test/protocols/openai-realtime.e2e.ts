@@ -126,6 +126,25 @@ describe("openai-realtime caller against an independent Realtime bot", () => {
       assert.equal(truncations, records.length);
       for (const record of records) {
         assert.equal(record.response_status, "cancelled/completed");
+        // barge_in_chunk: the append holding the interrupting onset, the frame stop_ms runs from.
+        const call = bot.calls.find((candidate) =>
+          candidate.received.length > 0 && `sess_${bot.calls.indexOf(candidate) + 1}` === record.session_id
+        )!;
+        const onset = call.appends[record.barge_in_chunk! - 1]!;
+        assert.ok(
+          record.barge_in_chunk! > record.speech_end_chunk!,
+          `barge_in_chunk ${record.barge_in_chunk}`,
+        );
+        const cancelled = call.responses.find((response) =>
+          response.cancelledAtMs !== undefined && response.cancelledAtMs > onset.atMs
+        )!;
+        const botStopMs = cancelled.cancelledAtMs! - onset.atMs;
+        assert.ok(
+          Math.abs(record.stop_ms! - botStopMs) < 15,
+          `stop_ms ${record.stop_ms} vs the bot's ${
+            botStopMs.toFixed(1)
+          } (append ${record.barge_in_chunk} received -> cancelled)`,
+        );
         assert.ok(
           record.stop_ms! > 150 && record.stop_ms! < 400,
           `stop_ms ${record.stop_ms}: 10 loud frames after the onset`,
