@@ -1,15 +1,25 @@
 /**
- * Timing against the wire: voxbench's ttft_ms per turn minus the same interval read from a packet
- * capture of loopback (tcpdump), paired per connection and turn. The truth is the wire: the capture
- * time of the packet carrying the first byte of the caller's end-of-speech frame (speech-events:
- * speech_end; Twilio: the media message of chunk speech_end_chunk) to that of the packet carrying the
- * last byte of the bot's first reply frame after it. No process's scheduling is in it.
+ * Timing against the wire: voxbench's figures per turn minus the same intervals read from a packet
+ * capture of loopback (tcpdump), paired per connection and turn. The truth is the wire: an interval
+ * runs from the capture time of the packet carrying the first byte of the caller's frame it starts
+ * at to that of the packet carrying the last byte of the bot's frame it ends at. No process's
+ * scheduling is in it.
+ *
+ * - ttft_ms: the caller's end-of-speech frame (speech-events: the turn's speech_end; streams: the
+ *   frame numbered speech_end_chunk) -> the bot's first reply audio after it.
+ * - total_ms (`--scenario simple`): the same frame -> the bot's last reply audio before the next
+ *   turn's end-of-speech frame on the connection, or for its last turn before its close frame (a
+ *   reply the capture does not hold whole is left unpaired: tcpdump dropped a packet or stopped).
+ * - stop_ms (`--scenario interruption`): the interrupting speech onset (speech-events: the first
+ *   speech_start after the turn's speech_end; streams: the frame numbered barge_in_chunk) -> the
+ *   bot's first stop after it (stop_playback, clear, Realtime's response.done "cancelled").
  *
  * The bot (`voxbench serve`) and the callers (`voxbench run`) each run in their own process, as a
  * user runs them. Needs tcpdump (Debian's package) and the right to capture on lo (root).
  *
  *   node --import tsx bench/wire-fidelity.ts [--protocol speech-events|twilio|pcm|openai-realtime] [--counts 10,100]
  *        [--requests 5] [--runtime node|deno] [--reply-delay-ms 300] [--client voxbench|bare]
+ *        [--scenario simple|interruption] [--keep]
  *
  * `--client bare` runs bench/bare-client.ts (speech-events only) instead of voxbench: the floor a
  * plain ws client reaches under the same load, through the same capture and pairing.
@@ -23,7 +33,7 @@ import process from "node:process";
 import { readCsv } from "../src/report/read-csv.ts";
 import { summarize } from "../src/metrics/percentiles.ts";
 import { option, ROOT } from "./support.ts";
-import { readWireConnections, type WireFrameSeen } from "./wire-frames.ts";
+import { readWireConnections, type WireConnection, type WireFrameSeen } from "./wire-frames.ts";
 
 const protocol = option("--protocol", "twilio");
 const counts = option("--counts", "10,100").split(",").map(Number);
@@ -31,6 +41,15 @@ const requests = Number(option("--requests", "5"));
 const runtime = option("--runtime", "node");
 const replyDelayMs = option("--reply-delay-ms", "300");
 const client = option("--client", "voxbench");
+const scenario = option("--scenario", "simple");
+// --keep: leave the capture (run.pcap) and the run's folder in place, print where, and name the turns with the largest errors.
+const keep = process.argv.includes("--keep");
+if (scenario !== "simple" && scenario !== "interruption") {
+  throw new Error("--scenario: simple or interruption");
+}
+if (scenario === "interruption" && client === "bare") {
+  throw new Error("the bare client asks simple queries only");
+}
 
 function cliCommand(args: readonly string[]): [string, string[]] {
   const cli = join(ROOT, "src/cli.ts");
@@ -71,20 +90,77 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.on("close", (code) => resolve(code)));
 }
 
-/** The frame that ends the caller's speech in a turn, and the bot's first audio after it, on the wire. */
-function wireTtftMs(
-  frames: readonly WireFrameSeen[],
-  endFrame: (frame: WireFrameSeen) => boolean,
-  isAudio: (frame: WireFrameSeen) => boolean,
-): number | undefined {
-  const endIndex = frames.findIndex((frame) => frame.from === "client" && endFrame(frame));
-  if (endIndex < 0) return undefined;
-  const reply = frames.slice(endIndex + 1).find((frame) => frame.from === "server" && isAudio(frame));
-  return reply ? reply.lastByteMs - frames[endIndex]!.firstByteMs : undefined;
+/** What a protocol's frames mean on the wire, for one turn (a row of turns.csv). */
+interface WireTurn {
+  /** The caller's frame whose first byte starts ttft_ms and total_ms. */
+  readonly isEnd: (frame: WireFrameSeen) => boolean;
+  /** The caller's frame whose first byte starts stop_ms, counted from the end frame on. */
+  readonly isOnset: (frame: WireFrameSeen) => boolean;
+  readonly isAudio: (frame: WireFrameSeen) => boolean;
+  /** The bot's stop (a cancelled Realtime response.done is its stop). */
+  readonly isStop: (frame: WireFrameSeen) => boolean;
+  /** A caller's frame that ends speech (ends a reply's span for total_ms). */
+  readonly endsSpeech: (frame: WireFrameSeen) => boolean;
 }
 
+/**
+ * The intervals of one turn read from its connection's frames. Every predicate sees every caller
+ * frame of the connection in order (those counting frames count from the first).
+ */
+function wireIntervals(
+  connection: WireConnection,
+  turn: WireTurn,
+): { ttft?: number; total?: number; stop?: number } {
+  const frames = connection.frames;
+  let endIndex = -1;
+  let onsetIndex = -1;
+  let nextEndIndex = frames.length;
+  for (const [index, frame] of frames.entries()) {
+    if (frame.from !== "client") continue;
+    const [isEnd, isOnset, endsSpeech] = [turn.isEnd(frame), turn.isOnset(frame), turn.endsSpeech(frame)];
+    if (endIndex < 0) {
+      if (isEnd) endIndex = index;
+      continue;
+    }
+    if (onsetIndex < 0 && isOnset) onsetIndex = index;
+    if (nextEndIndex === frames.length && endsSpeech) nextEndIndex = index;
+  }
+  if (endIndex < 0) return {};
+  const endMs = frames[endIndex]!.firstByteMs;
+  const isReply = (frame: WireFrameSeen): boolean => frame.from === "server" && turn.isAudio(frame);
+  const first = frames.slice(endIndex + 1).find(isReply);
+  // A reply's last audio is known only up to where the capture is whole: before a later turn's
+  // end of speech, or before the connection's close frame (tcpdump may stop before the last packets).
+  const closed = frames.some((frame) => frame.opcode === 8);
+  const last = nextEndIndex === frames.length && (connection.gapAtMs !== undefined || !closed)
+    ? undefined
+    : frames.slice(endIndex + 1, nextEndIndex).findLast(isReply);
+  const stop = onsetIndex < 0
+    ? undefined
+    : frames.slice(onsetIndex + 1).find((frame) => frame.from === "server" && turn.isStop(frame));
+  return {
+    ...(first ? { ttft: first.lastByteMs - endMs } : {}),
+    ...(last ? { total: last.lastByteMs - endMs } : {}),
+    ...(stop ? { stop: stop.lastByteMs - frames[onsetIndex]!.firstByteMs } : {}),
+  };
+}
+
+/** The k-th frame matching `match`, counted over a connection from its first frame. */
+function nth(k: number, match: (frame: WireFrameSeen) => boolean): (frame: WireFrameSeen) => boolean {
+  let seen = 0;
+  return (frame) => match(frame) && ++seen === k;
+}
+
+// The bare client's turns.csv holds ttft_ms only.
+const metrics = client === "bare"
+  ? ["ttft_ms"] as const
+  : scenario === "simple"
+  ? ["ttft_ms", "total_ms"] as const
+  : ["ttft_ms", "stop_ms"] as const;
 console.log(
-  `ttft against a loopback capture: protocol ${protocol}, bot and callers on ${runtime}, each in its own process; error = voxbench ttft_ms - wire ttft (ms)`,
+  `${
+    metrics.join(", ")
+  } against a loopback capture: protocol ${protocol}, ${scenario} turns, bot and callers on ${runtime}, each in its own process; error = voxbench's figure - the wire's (ms)`,
 );
 for (const concurrency of counts) {
   const dir = await mkdtemp(join(tmpdir(), "voxbench-wire-"));
@@ -102,6 +178,8 @@ for (const concurrency of counts) {
     pcapPath,
     `tcp port ${port}`,
   ], { stdio: ["ignore", "ignore", "pipe"] });
+  let tcpdumpOutput = "";
+  tcpdump.stderr!.on("data", (chunk: Buffer) => (tcpdumpOutput += chunk.toString()));
   await waitForOutput(tcpdump, "stderr", /listening on/);
   const [botCommand, botArgs] = cliCommand([
     "serve",
@@ -126,11 +204,11 @@ for (const concurrency of counts) {
     "--requests",
     String(requests),
     "--simple",
-    "1",
+    scenario === "simple" ? "1" : "0",
     "--tools",
     "0",
     "--interruptions",
-    "0",
+    scenario === "simple" ? "0" : "1",
     "--false-alarms",
     "0",
     "--think-time",
@@ -166,6 +244,8 @@ for (const concurrency of counts) {
   const code = await exited(callers);
   process.kill(bot.pid!, "SIGTERM");
   await exited(bot);
+  // tcpdump stops at once on SIGINT, dropping what its buffer still holds: let it drain first.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   process.kill(tcpdump.pid!, "SIGINT");
   await exited(tcpdump);
   const health = client === "bare"
@@ -185,79 +265,115 @@ for (const concurrency of counts) {
   const column = (row: readonly string[], name: string): string => row[header.indexOf(name)]!;
   const connections = readWireConnections(await readFile(pcapPath), port);
   // A connection's identity on the wire: the bot's session id (speech-events' connected) or the caller's streamSid (Twilio's start).
-  const bySession = new Map<string, WireFrameSeen[]>();
+  const bySession = new Map<string, WireConnection>();
   for (const connection of connections) {
     const match =
       /"session_id":"([^"]+)"|"streamSid":"(MZ[0-9a-f]+)"|"type":"session\.created","event_id":"[^"]*","session":\{"id":"([^"]+)"/
         .exec(connection.frames.map((frame) => frame.head).join("\n"));
-    if (match) bySession.set(match[1] ?? match[2] ?? match[3]!, connection.frames);
+    if (match) bySession.set(match[1] ?? match[2] ?? match[3]!, connection);
   }
   // Raw PCM carries no id: callers connect in client order (ramp-up spaces them 20 ms apart at 100 callers).
-  const byClient = connections.map((connection) => connection.frames);
-  const errors: number[] = [];
+  const byClient = connections;
+  const errors = new Map<string, number[]>(metrics.map((metric) => [metric, []]));
+  const worst = new Map<string, { error: number; turn: string }[]>(metrics.map((metric) => [metric, []]));
   const turnsOfSession = new Map<string, number>();
+  // A stream's reply ends where the next turn's speech ends on the same connection (or with it).
+  const nextEndChunk = new Map<readonly string[], number>();
+  const lastRowOfConnection = new Map<string, readonly string[]>();
+  // Raw PCM's turns have no session id: a caller's connection is its client id's.
+  const connectionOf = (row: readonly string[]): string =>
+    protocol === "pcm" ? column(row, "client_id") : column(row, "session_id");
+  for (const row of rows.slice(1)) {
+    const previous = lastRowOfConnection.get(connectionOf(row));
+    if (previous) nextEndChunk.set(previous, Number(column(row, "speech_end_chunk")));
+    lastRowOfConnection.set(connectionOf(row), row);
+  }
   let unpaired = 0;
   for (const row of rows.slice(1)) {
     if (column(row, "outcome") !== "ok") continue;
     const session = column(row, "session_id");
-    const frames = protocol === "pcm" ? byClient[Number(column(row, "client_id"))] : bySession.get(session);
+    const connection = protocol === "pcm"
+      ? byClient[Number(column(row, "client_id"))]
+      : bySession.get(session);
     const turnOnConnection = turnsOfSession.get(session) ?? 0;
     turnsOfSession.set(session, turnOnConnection + 1);
-    if (!frames) {
+    if (!connection) {
       unpaired++;
       continue;
     }
-    let wire: number | undefined;
+    const endChunk = Number(column(row, "speech_end_chunk"));
+    const onsetChunk = Number(column(row, "barge_in_chunk"));
+    const followingEnd = nextEndChunk.get(row) ?? Infinity;
+    const head = (prefix: string) => (frame: WireFrameSeen): boolean => frame.head.startsWith(prefix);
+    let turn: WireTurn;
     if (protocol === "pcm") {
-      let binary = 0;
-      const chunk = Number(column(row, "speech_end_chunk"));
-      wire = wireTtftMs(
-        frames,
-        (frame) => frame.opcode === 2 && ++binary === chunk,
-        (frame) => frame.opcode === 2,
-      );
+      const binary = (frame: WireFrameSeen): boolean => frame.opcode === 2;
+      turn = {
+        isEnd: nth(endChunk, binary),
+        isOnset: nth(onsetChunk, binary),
+        isAudio: binary,
+        isStop: head('{"type":"clear"'),
+        endsSpeech: nth(followingEnd, binary),
+      };
     } else if (protocol === "openai-realtime") {
-      // The k-th input_audio_buffer.append of the connection held the end of speech; the reply is the first audio delta after it.
-      let appends = 0;
-      const chunk = Number(column(row, "speech_end_chunk"));
-      wire = wireTtftMs(
-        frames,
-        (frame) => frame.head.startsWith('{"type":"input_audio_buffer.append"') && ++appends === chunk,
-        (frame) => frame.head.startsWith('{"type":"response.output_audio.delta"'),
-      );
+      // The k-th input_audio_buffer.append of the connection; the reply is its audio deltas.
+      const append = head('{"type":"input_audio_buffer.append"');
+      turn = {
+        isEnd: nth(endChunk, append),
+        isOnset: nth(onsetChunk, append),
+        isAudio: head('{"type":"response.output_audio.delta"'),
+        isStop: (frame) =>
+          frame.head.startsWith('{"type":"response.done"') && frame.head.includes('"status":"cancelled"'),
+        endsSpeech: nth(followingEnd, append),
+      };
     } else if (protocol === "twilio") {
-      const chunk = column(row, "speech_end_chunk");
-      wire = wireTtftMs(
-        frames,
-        (frame) => frame.head.includes(`"chunk":"${chunk}"`),
-        (frame) => frame.head.startsWith('{"event":"media"'),
-      );
+      turn = {
+        isEnd: (frame) => frame.head.includes(`"chunk":"${endChunk}"`),
+        isOnset: (frame) => frame.head.includes(`"chunk":"${onsetChunk}"`),
+        isAudio: head('{"event":"media"'),
+        isStop: head('{"event":"clear"'),
+        endsSpeech: (frame) => frame.head.includes(`"chunk":"${followingEnd}"`),
+      };
     } else {
-      // The n-th speech_end of the connection is its n-th turn's (simple queries speak once).
-      let seen = -1;
-      wire = wireTtftMs(
-        frames,
-        (frame) => frame.head.startsWith('{"type":"speech_end"') && ++seen === turnOnConnection,
-        (frame) => frame.head.startsWith('{"event":"play_audio"'),
-      );
+      // The n-th speech_end of the connection is its n-th turn's (a simple query speaks once; an
+      // interruption twice, so its turns are alone on their connection's count below).
+      turn = {
+        isEnd: nth(turnOnConnection * (scenario === "simple" ? 1 : 2) + 1, head('{"type":"speech_end"')),
+        isOnset: head('{"type":"speech_start"'),
+        isAudio: head('{"event":"play_audio"'),
+        isStop: head('{"event":"stop_playback"'),
+        endsSpeech: head('{"type":"speech_end"'),
+      };
     }
-    if (wire === undefined) {
+    const wire = wireIntervals(connection, turn);
+    const pairs: Readonly<Record<string, number | undefined>> = {
+      ttft_ms: wire.ttft,
+      total_ms: wire.total,
+      stop_ms: wire.stop,
+    };
+    if (metrics.some((metric) => pairs[metric] === undefined || column(row, metric) === "")) {
       unpaired++;
       continue;
     }
-    errors.push(Number(column(row, "ttft_ms")) - wire);
+    for (const metric of metrics) {
+      const error = Number(column(row, metric)) - pairs[metric]!;
+      errors.get(metric)!.push(error);
+      worst.get(metric)!.push({
+        error,
+        turn: `client ${column(row, "client_id")} turn ${column(row, "turn_index")} (session ${
+          session || "-"
+        })`,
+      });
+    }
   }
-  const absolute = summarize(errors.map(Math.abs));
-  const signed = summarize(errors);
   console.log(
     [
-      `c=${String(concurrency).padStart(3)} ${errors.length} turns paired${
+      `c=${String(concurrency).padStart(3)} ${errors.get("ttft_ms")!.length} turns paired${
         unpaired ? ` (${unpaired} unpaired)` : ""
       }, exit ${code}`,
-      `|error| p50 ${absolute?.median.toFixed(2)} p95 ${absolute?.p95.toFixed(2)} p99 ${
-        absolute?.p99.toFixed(2)
-      } max ${absolute?.max.toFixed(2)}`,
-      `signed min ${signed?.min.toFixed(2)} median ${signed?.median.toFixed(2)}`,
+      `capture: ${/(\d+) packets? dropped by kernel/.exec(tcpdumpOutput)?.[1] ?? "?"} packets dropped, ${
+        connections.filter((connection) => connection.gapAtMs !== undefined).length
+      } connections with a gap`,
       client === "bare" ? "bare ws client" : "",
       health?.frameSendLagMs ? `frame send lag p99 ${health.frameSendLagMs.p99.toFixed(2)} ms` : "",
       health ? `CPU ${health.cpuSeconds.toFixed(1)} s` : "",
@@ -266,5 +382,23 @@ for (const concurrency of counts) {
       .filter(Boolean)
       .join(" | "),
   );
-  await rm(dir, { recursive: true, force: true });
+  for (const [metric, values] of errors) {
+    const absolute = summarize(values.map(Math.abs));
+    const signed = summarize(values);
+    console.log(
+      `  ${metric.padEnd(8)} |error| p50 ${absolute?.median.toFixed(2)} p95 ${absolute?.p95.toFixed(2)} p99 ${
+        absolute?.p99.toFixed(2)
+      } max ${absolute?.max.toFixed(2)} | signed min ${signed?.min.toFixed(2)} median ${
+        signed?.median.toFixed(2)
+      }`,
+    );
+    if (keep) {
+      const largest = worst.get(metric)!.sort((a, b) => Math.abs(b.error) - Math.abs(a.error)).slice(0, 3);
+      console.log(
+        `    largest: ${largest.map((entry) => `${entry.error.toFixed(2)} ms at ${entry.turn}`).join("; ")}`,
+      );
+    }
+  }
+  if (keep) console.log(`  capture and turns kept in ${dir}`);
+  else await rm(dir, { recursive: true, force: true });
 }

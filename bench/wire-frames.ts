@@ -25,6 +25,12 @@ export interface WireFrameSeen {
 export interface WireConnection {
   readonly key: string;
   readonly frames: WireFrameSeen[];
+  /**
+   * Capture time of the first segment after bytes the capture lost (tcpdump dropped a packet):
+   * that direction's frames end before it, so what came later on the connection is unknown.
+   * Undefined when both directions were captured whole.
+   */
+  readonly gapAtMs: number | undefined;
 }
 
 interface Direction {
@@ -38,9 +44,11 @@ interface Direction {
   nextSeq: number | undefined;
   upgraded: boolean;
   readonly from: "client" | "server";
+  /** Set at the first segment after lost bytes; nothing after it is parsed. */
+  gapAtMs: number | undefined;
 }
 
-const HEAD_BYTES = 160;
+const HEAD_BYTES = 256;
 
 function timeAt(direction: Direction, offset: number): number {
   let atMs = direction.times[0]?.atMs ?? 0;
@@ -148,6 +156,7 @@ export function readWireConnections(pcap: Buffer, port: number): WireConnection[
         nextSeq: undefined,
         upgraded: false,
         from,
+        gapAtMs: undefined,
       });
       connection = { client: direction("client"), server: direction("server"), frames: [] };
       connections.set(key, connection);
@@ -157,13 +166,20 @@ export function readWireConnections(pcap: Buffer, port: number): WireConnection[
       direction.nextSeq = (seq + 1) >>> 0;
       continue;
     }
-    if (payload.length === 0 || direction.nextSeq === undefined) continue;
-    // Loopback delivers in order; a segment that starts before the next expected byte is a retransmission.
-    if (seq !== direction.nextSeq) continue;
+    if (payload.length === 0 || direction.nextSeq === undefined || direction.gapAtMs !== undefined) continue;
+    // Loopback delivers in order; a segment that starts before the next expected byte is a
+    // retransmission, one that starts after it follows bytes the capture lost.
+    if (seq !== direction.nextSeq) {
+      if (((seq - direction.nextSeq) | 0) > 0) direction.gapAtMs = atMs;
+      continue;
+    }
     direction.nextSeq = (seq + payload.length) >>> 0;
     direction.times.push({ offset: direction.base + direction.buffer.length, atMs });
     direction.buffer = Buffer.concat([direction.buffer, payload]);
     parseFrames(direction, connection.frames);
   }
-  return [...connections].map(([key, connection]) => ({ key, frames: connection.frames }));
+  return [...connections].map(([key, connection]) => {
+    const gaps = [connection.client.gapAtMs, connection.server.gapAtMs].filter((atMs) => atMs !== undefined);
+    return { key, frames: connection.frames, gapAtMs: gaps.length ? Math.min(...gaps) : undefined };
+  });
 }
