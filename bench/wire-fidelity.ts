@@ -94,7 +94,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 interface WireTurn {
   /** The caller's frame whose first byte starts ttft_ms and total_ms. */
   readonly isEnd: (frame: WireFrameSeen) => boolean;
-  /** The caller's frame whose first byte starts stop_ms, counted from the end frame on. */
+  /** The caller's frame whose first byte starts stop_ms: the first match after the end frame. */
   readonly isOnset: (frame: WireFrameSeen) => boolean;
   readonly isAudio: (frame: WireFrameSeen) => boolean;
   /** The bot's stop (a cancelled Realtime response.done is its stop). */
@@ -272,15 +272,14 @@ for (const concurrency of counts) {
         .exec(connection.frames.map((frame) => frame.head).join("\n"));
     if (match) bySession.set(match[1] ?? match[2] ?? match[3]!, connection);
   }
-  // Raw PCM carries no id: callers connect in client order (ramp-up spaces them 20 ms apart at 100 callers).
-  const byClient = connections;
   const errors = new Map<string, number[]>(metrics.map((metric) => [metric, []]));
   const worst = new Map<string, { error: number; turn: string }[]>(metrics.map((metric) => [metric, []]));
-  const turnsOfSession = new Map<string, number>();
+  const turnsOfConnection = new Map<string, number>();
   // A stream's reply ends where the next turn's speech ends on the same connection (or with it).
   const nextEndChunk = new Map<readonly string[], number>();
   const lastRowOfConnection = new Map<string, readonly string[]>();
-  // Raw PCM's turns have no session id: a caller's connection is its client id's.
+  // Raw PCM carries no id: callers connect in client order (ramp-up spaces them 20 ms apart at
+  // 100 callers), so a caller's connection is its client id's.
   const connectionOf = (row: readonly string[]): string =>
     protocol === "pcm" ? column(row, "client_id") : column(row, "session_id");
   for (const row of rows.slice(1)) {
@@ -293,10 +292,10 @@ for (const concurrency of counts) {
     if (column(row, "outcome") !== "ok") continue;
     const session = column(row, "session_id");
     const connection = protocol === "pcm"
-      ? byClient[Number(column(row, "client_id"))]
+      ? connections[Number(column(row, "client_id"))]
       : bySession.get(session);
-    const turnOnConnection = turnsOfSession.get(session) ?? 0;
-    turnsOfSession.set(session, turnOnConnection + 1);
+    const turnOnConnection = turnsOfConnection.get(connectionOf(row)) ?? 0;
+    turnsOfConnection.set(connectionOf(row), turnOnConnection + 1);
     if (!connection) {
       unpaired++;
       continue;
@@ -335,8 +334,8 @@ for (const concurrency of counts) {
         endsSpeech: (frame) => frame.head.includes(`"chunk":"${followingEnd}"`),
       };
     } else {
-      // The n-th speech_end of the connection is its n-th turn's (a simple query speaks once; an
-      // interruption twice, so its turns are alone on their connection's count below).
+      // A turn's speech_end is found by count: a simple query speaks once, an interruption twice
+      // (the question, then the interrupting one); the barge-in is the first speech_start after it.
       turn = {
         isEnd: nth(turnOnConnection * (scenario === "simple" ? 1 : 2) + 1, head('{"type":"speech_end"')),
         isOnset: head('{"type":"speech_start"'),
