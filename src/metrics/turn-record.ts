@@ -72,6 +72,12 @@ export interface TurnRecord {
    * measured from.
    */
   barge_in_chunk: number | null;
+  /**
+   * Streaming protocols, interruption turns: the caller's stream frame (numbered as
+   * speech_end_chunk) that held the end of the interrupting utterance's speech, the frame
+   * recovery_ms and recovery_total_ms are measured from.
+   */
+  barge_in_end_chunk: number | null;
   /** Values of the scenario's own columns (see Scenario.columns), by column name. */
   extra: Record<string, number | string | null>;
 }
@@ -119,6 +125,7 @@ export const TURN_COLUMNS: readonly Exclude<keyof TurnRecord, "extra">[] = [
   "input_tokens",
   "output_tokens",
   "barge_in_chunk",
+  "barge_in_end_chunk",
 ];
 
 /**
@@ -178,6 +185,7 @@ export function emptyTurnRecord(
     input_tokens: null,
     output_tokens: null,
     barge_in_chunk: null,
+    barge_in_end_chunk: null,
     extra: {},
   };
 }

@@ -39,6 +39,7 @@ export const interruption: Scenario = defineScenario({
     const stop = await stopping;
     turn.record.stop_ms = roundMs(stop.atMs - speechStartMs);
     if (newQuestion.onsetFrameNumber !== undefined) turn.record.barge_in_chunk = newQuestion.onsetFrameNumber;
+    if (newQuestion.endFrameNumber !== undefined) turn.record.barge_in_end_chunk = newQuestion.endFrameNumber;
     const heard = turn.analyzeReply(query.cursor, interruptCursor);
     if (heard.heardAtMs !== undefined) turn.record.heard_ms = roundMs(heard.heardAtMs - query.speechEndMs);
 

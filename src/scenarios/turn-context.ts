@@ -41,7 +41,7 @@ export interface TurnTimingSink {
 /** One spoken utterance: when its speech onset and its end of speech left (written to the socket). */
 export type Utterance = Pick<
   SpokenUtterance,
-  "asset" | "speechStartMs" | "speechEndMs" | "cursor" | "onsetFrameNumber"
+  "asset" | "speechStartMs" | "speechEndMs" | "cursor" | "onsetFrameNumber" | "endFrameNumber"
 >;
 
 /** How a reply ended. */

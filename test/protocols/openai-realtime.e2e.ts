@@ -150,6 +150,22 @@ describe("openai-realtime caller against an independent Realtime bot", () => {
           `stop_ms ${record.stop_ms}: 10 loud frames after the onset`,
         );
         assert.equal(record.stale_chunks, 0);
+        // barge_in_end_chunk: the append holding the interrupting question's end, the frame recovery_ms runs from.
+        assert.ok(
+          record.barge_in_end_chunk! > record.barge_in_chunk!,
+          `barge_in_end_chunk ${record.barge_in_end_chunk}`,
+        );
+        const end = call.appends[record.barge_in_end_chunk! - 1]!;
+        const answer = call.responses.find((response) =>
+          response.firstDeltaSentMs !== undefined && response.firstDeltaSentMs > end.atMs
+        )!;
+        const botRecoveryMs = answer.firstDeltaSentMs! - end.atMs;
+        assert.ok(
+          Math.abs(record.recovery_ms! - botRecoveryMs) < 15,
+          `recovery_ms ${record.recovery_ms} vs the bot's ${
+            botRecoveryMs.toFixed(1)
+          } (append ${record.barge_in_end_chunk} received -> first delta sent)`,
+        );
       }
     } finally {
       await bot.close();

@@ -161,12 +161,16 @@ describe("raw PCM", () => {
         "tool_call",
       ]);
       assert.deepEqual([...new Set(rows.map((row) => row[header.indexOf("outcome")]))], ["ok"]);
-      // Interruption turns name the frame holding the barge-in onset (stop_ms starts there), after the question's end.
+      // Interruption turns name the frames holding the barge-in onset (stop_ms starts there) and its end (recovery_ms starts there), after the question's end.
       for (const row of rows) {
         const chunk = (name: string): number => Number(row[header.indexOf(name)]);
         const interruption = row[header.indexOf("scenario")] === "interruption";
         assert.equal(row[header.indexOf("barge_in_chunk")] !== "", interruption);
-        if (interruption) assert.ok(chunk("barge_in_chunk") > chunk("speech_end_chunk"));
+        assert.equal(row[header.indexOf("barge_in_end_chunk")] !== "", interruption);
+        if (interruption) {
+          assert.ok(chunk("barge_in_chunk") > chunk("speech_end_chunk"));
+          assert.ok(chunk("barge_in_end_chunk") > chunk("barge_in_chunk"));
+        }
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

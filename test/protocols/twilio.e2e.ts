@@ -124,13 +124,14 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
     );
   });
 
-  test("interruption: stop_ms = the interrupting speech onset sent -> clear, on the bot's own log; the new question is answered", async () => {
+  test("interruption: stop_ms = the interrupting speech onset sent -> clear, and recovery_ms = its end of speech sent -> the answer's first media, on the bot's own log", async () => {
     const { turns, calls } = await against(GOOD_BOT, {
       concurrency: 2,
       requests: 2,
       mix: ONLY("interruption"),
     });
     const excesses: number[] = [];
+    const recoveryExcesses: number[] = [];
     for (const turn of turns) {
       assert.equal(turn.outcome, "ok", turn.error ?? "");
       const call = calls[turn.client_id]!;
@@ -156,17 +157,31 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
         turn.recovery_ms! > GOOD_BOT.endpointingMs,
         `recovery_ms ${turn.recovery_ms} includes the bot's endpointing`,
       );
+      // barge_in_end_chunk pairs recovery_ms with the frame it runs from: the interrupting question's end.
+      const endChunk = turn.barge_in_end_chunk!;
+      assert.ok(endChunk > chunk, `barge_in_end_chunk ${endChunk}, barge_in_chunk ${chunk}`);
+      const answer = call.replies.find((candidate) =>
+        candidate.firstMediaSentMs !== undefined && candidate.firstMediaSentMs > receivedAt(call, endChunk)
+      );
+      assert.ok(answer, `no reply after chunk ${endChunk}`);
+      assert.ok(
+        Math.abs(answer.lastSpeechChunk - endChunk) <= 3,
+        `bot's last speech chunk ${answer.lastSpeechChunk}, voxbench's ${endChunk}`,
+      );
+      recoveryExcesses.push(turn.recovery_ms! - (answer.firstMediaSentMs! - receivedAt(call, endChunk)));
     }
     // voxbench's interval holds the bot's plus two loopback hops: never shorter, and close (the
     // median, as the ttft check above: the bot shares this test's event loop, and one stall of it
     // on a loaded machine lengthens one turn's interval by the stall).
-    excesses.sort((a, b) => a - b);
-    const median = excesses[Math.floor(excesses.length / 2)]!;
-    assert.ok(excesses[0]! >= -0.5, `stop_ms shorter than the bot's own by ${(-excesses[0]!).toFixed(2)} ms`);
-    assert.ok(
-      median < 3,
-      `median excess ${median.toFixed(2)} ms (${excesses.map((e) => e.toFixed(2)).join(", ")})`,
-    );
+    for (const [metric, values] of [["stop_ms", excesses], ["recovery_ms", recoveryExcesses]] as const) {
+      values.sort((a, b) => a - b);
+      const median = values[Math.floor(values.length / 2)]!;
+      assert.ok(values[0]! >= -0.5, `${metric} shorter than the bot's own by ${(-values[0]!).toFixed(2)} ms`);
+      assert.ok(
+        median < 3,
+        `${metric} median excess ${median.toFixed(2)} ms (${values.map((e) => e.toFixed(2)).join(", ")})`,
+      );
+    }
   });
 
   test("interruption against a bot that never sends clear: stop_ms runs to its audio stopping (the end of its reply)", async () => {
