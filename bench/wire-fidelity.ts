@@ -13,13 +13,20 @@
  * - stop_ms (`--scenario interruption`): the interrupting speech onset (speech-events: the first
  *   speech_start after the turn's speech_end; streams: the frame numbered barge_in_chunk) -> the
  *   bot's first stop after it (stop_playback, clear, Realtime's response.done "cancelled").
+ * - recovery_ms and recovery_total_ms (`--scenario interruption`): the end of the interrupting
+ *   question (speech-events: the first speech_end after that speech_start; streams: the frame
+ *   numbered barge_in_end_chunk) -> the bot's first / last reply audio after it (the last as for
+ *   total_ms). Only turns without stale audio are ok, so the first audio after it is the answer's.
+ * - resume_ms (`--scenario false-alarm`, speech-events): the noise's speech_end -> the bot's
+ *   playback_resume after it; ttft_ms and total_ms as for simple queries (in every protocol), the
+ *   reply running on past the noise to the next turn's end of speech.
  *
  * The bot (`voxbench serve`) and the callers (`voxbench run`) each run in their own process, as a
  * user runs them. Needs tcpdump (Debian's package) and the right to capture on lo (root).
  *
  *   node --import tsx bench/wire-fidelity.ts [--protocol speech-events|twilio|pcm|openai-realtime] [--counts 10,100]
  *        [--requests 5] [--runtime node|deno] [--reply-delay-ms 300] [--client voxbench|bare]
- *        [--scenario simple|interruption] [--keep]
+ *        [--scenario simple|interruption|false-alarm] [--keep]
  *
  * `--client bare` runs bench/bare-client.ts (speech-events only) instead of voxbench: the floor a
  * plain ws client reaches under the same load, through the same capture and pairing.
@@ -44,10 +51,10 @@ const client = option("--client", "voxbench");
 const scenario = option("--scenario", "simple");
 // --keep: leave the capture (run.pcap) and the run's folder in place, print where, and name the turns with the largest errors.
 const keep = process.argv.includes("--keep");
-if (scenario !== "simple" && scenario !== "interruption") {
-  throw new Error("--scenario: simple or interruption");
+if (scenario !== "simple" && scenario !== "interruption" && scenario !== "false-alarm") {
+  throw new Error("--scenario: simple, interruption or false-alarm");
 }
-if (scenario === "interruption" && client === "bare") {
+if (scenario !== "simple" && client === "bare") {
   throw new Error("the bare client asks simple queries only");
 }
 
@@ -96,53 +103,68 @@ interface WireTurn {
   readonly isEnd: (frame: WireFrameSeen) => boolean;
   /** The caller's frame whose first byte starts stop_ms: the first match after the end frame. */
   readonly isOnset: (frame: WireFrameSeen) => boolean;
+  /** The caller's frame whose first byte starts recovery_ms: the first match after the onset frame. */
+  readonly isBargeInEnd: (frame: WireFrameSeen) => boolean;
   readonly isAudio: (frame: WireFrameSeen) => boolean;
   /** The bot's stop (a cancelled Realtime response.done is its stop). */
   readonly isStop: (frame: WireFrameSeen) => boolean;
-  /** A caller's frame that ends speech (ends a reply's span for total_ms). */
+  /** The bot's resume after a false alarm (speech-events' playback_resume). */
+  readonly isResume: (frame: WireFrameSeen) => boolean;
+  /** A caller's frame that ends speech (ends a reply's span for total_ms and recovery_total_ms). */
   readonly endsSpeech: (frame: WireFrameSeen) => boolean;
 }
 
+/** Intervals of one turn on the wire, by the turns.csv column they pair with. */
+type WireIntervals = Partial<
+  Record<"ttft_ms" | "total_ms" | "stop_ms" | "recovery_ms" | "recovery_total_ms" | "resume_ms", number>
+>;
+
 /**
  * The intervals of one turn read from its connection's frames. Every predicate sees every caller
- * frame of the connection in order (those counting frames count from the first).
+ * frame of the connection once, in order (those counting frames count from the first).
  */
-function wireIntervals(
-  connection: WireConnection,
-  turn: WireTurn,
-): { ttft?: number; total?: number; stop?: number } {
+function wireIntervals(connection: WireConnection, turn: WireTurn): WireIntervals {
   const frames = connection.frames;
-  let endIndex = -1;
-  let onsetIndex = -1;
-  let nextEndIndex = frames.length;
-  for (const [index, frame] of frames.entries()) {
-    if (frame.from !== "client") continue;
-    const [isEnd, isOnset, endsSpeech] = [turn.isEnd(frame), turn.isOnset(frame), turn.endsSpeech(frame)];
-    if (endIndex < 0) {
-      if (isEnd) endIndex = index;
-      continue;
-    }
-    if (onsetIndex < 0 && isOnset) onsetIndex = index;
-    if (nextEndIndex === frames.length && endsSpeech) nextEndIndex = index;
-  }
-  if (endIndex < 0) return {};
-  const endMs = frames[endIndex]!.firstByteMs;
+  const marks = frames.map((frame) =>
+    frame.from === "client"
+      ? {
+        end: turn.isEnd(frame),
+        onset: turn.isOnset(frame),
+        bargeInEnd: turn.isBargeInEnd(frame),
+        endsSpeech: turn.endsSpeech(frame),
+      }
+      : undefined
+  );
+  const firstAfter = (from: number, mark: "end" | "onset" | "bargeInEnd" | "endsSpeech"): number =>
+    from < 0 ? -1 : marks.findIndex((marked, index) => index > from && marked?.[mark] === true);
+  const endIndex = marks.findIndex((marked) => marked?.end === true);
+  const onsetIndex = firstAfter(endIndex, "onset");
+  const bargeInEndIndex = firstAfter(onsetIndex, "bargeInEnd");
   const isReply = (frame: WireFrameSeen): boolean => frame.from === "server" && turn.isAudio(frame);
-  const first = frames.slice(endIndex + 1).find(isReply);
-  // A reply's last audio is known only up to where the capture is whole: before a later turn's
-  // end of speech, or before the connection's close frame (tcpdump may stop before the last packets).
+  const firstReply = (from: number): WireFrameSeen | undefined =>
+    from < 0 ? undefined : frames.slice(from + 1).find(isReply);
+  // A reply's last audio is known only up to where the capture is whole: before a later end of
+  // speech on the connection, or before its close frame (tcpdump may stop before the last packets).
   const closed = frames.some((frame) => frame.opcode === 8);
-  const last = nextEndIndex === frames.length && (connection.gapAtMs !== undefined || !closed)
-    ? undefined
-    : frames.slice(endIndex + 1, nextEndIndex).findLast(isReply);
-  const stop = onsetIndex < 0
-    ? undefined
-    : frames.slice(onsetIndex + 1).find((frame) => frame.from === "server" && turn.isStop(frame));
-  return {
-    ...(first ? { ttft: first.lastByteMs - endMs } : {}),
-    ...(last ? { total: last.lastByteMs - endMs } : {}),
-    ...(stop ? { stop: stop.lastByteMs - frames[onsetIndex]!.firstByteMs } : {}),
+  const lastReply = (from: number): WireFrameSeen | undefined => {
+    if (from < 0) return undefined;
+    const next = firstAfter(from, "endsSpeech");
+    if (next < 0 && (connection.gapAtMs !== undefined || !closed)) return undefined;
+    return frames.slice(from + 1, next < 0 ? frames.length : next).findLast(isReply);
   };
+  const since = (from: number, to: WireFrameSeen | undefined): number | undefined =>
+    to === undefined ? undefined : to.lastByteMs - frames[from]!.firstByteMs;
+  const firstFromBot = (from: number, match: (frame: WireFrameSeen) => boolean): WireFrameSeen | undefined =>
+    from < 0 ? undefined : frames.slice(from + 1).find((frame) => frame.from === "server" && match(frame));
+  const intervals: WireIntervals = {
+    ttft_ms: since(endIndex, firstReply(endIndex)),
+    total_ms: since(endIndex, lastReply(endIndex)),
+    stop_ms: since(onsetIndex, firstFromBot(onsetIndex, turn.isStop)),
+    recovery_ms: since(bargeInEndIndex, firstReply(bargeInEndIndex)),
+    recovery_total_ms: since(bargeInEndIndex, lastReply(bargeInEndIndex)),
+    resume_ms: since(bargeInEndIndex, firstFromBot(bargeInEndIndex, turn.isResume)),
+  };
+  return intervals;
 }
 
 /** The k-th frame matching `match`, counted over a connection from its first frame. */
@@ -156,7 +178,11 @@ const metrics = client === "bare"
   ? ["ttft_ms"] as const
   : scenario === "simple"
   ? ["ttft_ms", "total_ms"] as const
-  : ["ttft_ms", "stop_ms"] as const;
+  : scenario === "interruption"
+  ? ["ttft_ms", "stop_ms", "recovery_ms", "recovery_total_ms"] as const
+  : protocol === "speech-events"
+  ? ["ttft_ms", "total_ms", "resume_ms"] as const
+  : ["ttft_ms", "total_ms"] as const;
 console.log(
   `${
     metrics.join(", ")
@@ -208,9 +234,9 @@ for (const concurrency of counts) {
     "--tools",
     "0",
     "--interruptions",
-    scenario === "simple" ? "0" : "1",
+    scenario === "interruption" ? "1" : "0",
     "--false-alarms",
-    "0",
+    scenario === "false-alarm" ? "1" : "0",
     "--think-time",
     "0.5-2",
     "--ramp-up",
@@ -302,6 +328,7 @@ for (const concurrency of counts) {
     }
     const endChunk = Number(column(row, "speech_end_chunk"));
     const onsetChunk = Number(column(row, "barge_in_chunk"));
+    const bargeInEndChunk = Number(column(row, "barge_in_end_chunk"));
     const followingEnd = nextEndChunk.get(row) ?? Infinity;
     const head = (prefix: string) => (frame: WireFrameSeen): boolean => frame.head.startsWith(prefix);
     let turn: WireTurn;
@@ -310,8 +337,10 @@ for (const concurrency of counts) {
       turn = {
         isEnd: nth(endChunk, binary),
         isOnset: nth(onsetChunk, binary),
+        isBargeInEnd: nth(bargeInEndChunk, binary),
         isAudio: binary,
         isStop: head('{"type":"clear"'),
+        isResume: () => false,
         endsSpeech: nth(followingEnd, binary),
       };
     } else if (protocol === "openai-realtime") {
@@ -320,36 +349,43 @@ for (const concurrency of counts) {
       turn = {
         isEnd: nth(endChunk, append),
         isOnset: nth(onsetChunk, append),
+        isBargeInEnd: nth(bargeInEndChunk, append),
         isAudio: head('{"type":"response.output_audio.delta"'),
         isStop: (frame) =>
           frame.head.startsWith('{"type":"response.done"') && frame.head.includes('"status":"cancelled"'),
+        isResume: () => false,
         endsSpeech: nth(followingEnd, append),
       };
     } else if (protocol === "twilio") {
       turn = {
         isEnd: (frame) => frame.head.includes(`"chunk":"${endChunk}"`),
         isOnset: (frame) => frame.head.includes(`"chunk":"${onsetChunk}"`),
+        isBargeInEnd: (frame) => frame.head.includes(`"chunk":"${bargeInEndChunk}"`),
         isAudio: head('{"event":"media"'),
         isStop: head('{"event":"clear"'),
+        isResume: () => false,
         endsSpeech: (frame) => frame.head.includes(`"chunk":"${followingEnd}"`),
       };
     } else {
-      // A turn's speech_end is found by count: a simple query speaks once, an interruption twice
-      // (the question, then the interrupting one); the barge-in is the first speech_start after it.
+      // A turn's speech_end is found by count: a simple query speaks once, an interruption or a
+      // false alarm twice (the question, then the interrupting one or the noise); the barge-in is
+      // the first speech_start after it, and the interrupting question or the noise ends with the
+      // first speech_end after that. A false alarm's reply goes on past the noise, to the next turn.
+      const utterances = scenario === "simple" ? 1 : 2;
+      const speechEnd = head('{"type":"speech_end"');
       turn = {
-        isEnd: nth(turnOnConnection * (scenario === "simple" ? 1 : 2) + 1, head('{"type":"speech_end"')),
+        isEnd: nth(turnOnConnection * utterances + 1, speechEnd),
         isOnset: head('{"type":"speech_start"'),
+        isBargeInEnd: speechEnd,
         isAudio: head('{"event":"play_audio"'),
         isStop: head('{"event":"stop_playback"'),
-        endsSpeech: head('{"type":"speech_end"'),
+        isResume: head('{"event":"playback_resume"'),
+        endsSpeech: scenario === "false-alarm"
+          ? nth((turnOnConnection + 1) * utterances + 1, speechEnd)
+          : speechEnd,
       };
     }
-    const wire = wireIntervals(connection, turn);
-    const pairs: Readonly<Record<string, number | undefined>> = {
-      ttft_ms: wire.ttft,
-      total_ms: wire.total,
-      stop_ms: wire.stop,
-    };
+    const pairs = wireIntervals(connection, turn);
     if (metrics.some((metric) => pairs[metric] === undefined || column(row, metric) === "")) {
       unpaired++;
       continue;
@@ -385,11 +421,11 @@ for (const concurrency of counts) {
     const absolute = summarize(values.map(Math.abs));
     const signed = summarize(values);
     console.log(
-      `  ${metric.padEnd(8)} |error| p50 ${absolute?.median.toFixed(2)} p95 ${absolute?.p95.toFixed(2)} p99 ${
-        absolute?.p99.toFixed(2)
-      } max ${absolute?.max.toFixed(2)} | signed min ${signed?.min.toFixed(2)} median ${
-        signed?.median.toFixed(2)
-      }`,
+      `  ${metric.padEnd(17)} |error| p50 ${absolute?.median.toFixed(2)} p95 ${
+        absolute?.p95.toFixed(2)
+      } p99 ${absolute?.p99.toFixed(2)} max ${absolute?.max.toFixed(2)} | signed min ${
+        signed?.min.toFixed(2)
+      } median ${signed?.median.toFixed(2)}`,
     );
     if (keep) {
       const largest = worst.get(metric)!.sort((a, b) => Math.abs(b.error) - Math.abs(a.error)).slice(0, 3);
