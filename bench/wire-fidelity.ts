@@ -20,13 +20,18 @@
  * - resume_ms (`--scenario false-alarm`, speech-events): the noise's speech_end -> the bot's
  *   playback_resume after it; ttft_ms and total_ms as for simple queries (in every protocol), the
  *   reply running on past the noise to the next turn's end of speech.
+ * - tool_ms (`--scenario tool`, speech-events and openai-realtime): the bot's tool call (tool_call;
+ *   response.function_call_arguments.done) -> its tool_result (Realtime: the first audio after it,
+ *   the response to the function's output), both as received, so the error can go either way;
+ *   ttft_ms and total_ms as above.
+ * - endpoint_ms (openai-realtime, simple queries): the end-of-speech frame -> speech_stopped.
  *
  * The bot (`voxbench serve`) and the callers (`voxbench run`) each run in their own process, as a
  * user runs them. Needs tcpdump (Debian's package) and the right to capture on lo (root).
  *
  *   node --import tsx bench/wire-fidelity.ts [--protocol speech-events|twilio|pcm|openai-realtime] [--counts 10,100]
  *        [--requests 5] [--runtime node|deno] [--reply-delay-ms 300] [--client voxbench|bare]
- *        [--scenario simple|interruption|false-alarm] [--keep]
+ *        [--scenario simple|interruption|false-alarm|tool] [--keep]
  *
  * `--client bare` runs bench/bare-client.ts (speech-events only) instead of voxbench: the floor a
  * plain ws client reaches under the same load, through the same capture and pairing.
@@ -51,8 +56,11 @@ const client = option("--client", "voxbench");
 const scenario = option("--scenario", "simple");
 // --keep: leave the capture (run.pcap) and the run's folder in place, print where, and name the turns with the largest errors.
 const keep = process.argv.includes("--keep");
-if (scenario !== "simple" && scenario !== "interruption" && scenario !== "false-alarm") {
-  throw new Error("--scenario: simple, interruption or false-alarm");
+if (!["simple", "interruption", "false-alarm", "tool"].includes(scenario)) {
+  throw new Error("--scenario: simple, interruption, false-alarm or tool");
+}
+if (scenario === "tool" && protocol !== "speech-events" && protocol !== "openai-realtime") {
+  throw new Error("--scenario tool: speech-events or openai-realtime (the protocols with tool events)");
 }
 if (scenario !== "simple" && client === "bare") {
   throw new Error("the bare client asks simple queries only");
@@ -110,13 +118,28 @@ interface WireTurn {
   readonly isStop: (frame: WireFrameSeen) => boolean;
   /** The bot's resume after a false alarm (speech-events' playback_resume). */
   readonly isResume: (frame: WireFrameSeen) => boolean;
+  /** The bot's decision that the caller stopped talking (Realtime's speech_stopped). */
+  readonly isEndpoint: (frame: WireFrameSeen) => boolean;
+  /** The bot's tool call, and what ends tool_ms after it (its tool_result; on Realtime, the next audio). */
+  readonly isToolCall: (frame: WireFrameSeen) => boolean;
+  readonly isToolDone: (frame: WireFrameSeen) => boolean;
   /** A caller's frame that ends speech (ends a reply's span for total_ms and recovery_total_ms). */
   readonly endsSpeech: (frame: WireFrameSeen) => boolean;
 }
 
 /** Intervals of one turn on the wire, by the turns.csv column they pair with. */
 type WireIntervals = Partial<
-  Record<"ttft_ms" | "total_ms" | "stop_ms" | "recovery_ms" | "recovery_total_ms" | "resume_ms", number>
+  Record<
+    | "ttft_ms"
+    | "total_ms"
+    | "stop_ms"
+    | "recovery_ms"
+    | "recovery_total_ms"
+    | "resume_ms"
+    | "endpoint_ms"
+    | "tool_ms",
+    number
+  >
 >;
 
 /**
@@ -163,7 +186,16 @@ function wireIntervals(connection: WireConnection, turn: WireTurn): WireInterval
     recovery_ms: since(bargeInEndIndex, firstReply(bargeInEndIndex)),
     recovery_total_ms: since(bargeInEndIndex, lastReply(bargeInEndIndex)),
     resume_ms: since(bargeInEndIndex, firstFromBot(bargeInEndIndex, turn.isResume)),
+    endpoint_ms: since(endIndex, firstFromBot(endIndex, turn.isEndpoint)),
   };
+  // tool_ms runs between two frames of the bot, each as received (its last byte).
+  const toolCall = endIndex < 0
+    ? -1
+    : frames.findIndex((frame, index) =>
+      index > endIndex && frame.from === "server" && turn.isToolCall(frame)
+    );
+  const toolDone = firstFromBot(toolCall, turn.isToolDone);
+  if (toolDone) intervals.tool_ms = toolDone.lastByteMs - frames[toolCall]!.lastByteMs;
   return intervals;
 }
 
@@ -177,9 +209,13 @@ function nth(k: number, match: (frame: WireFrameSeen) => boolean): (frame: WireF
 const metrics = client === "bare"
   ? ["ttft_ms"] as const
   : scenario === "simple"
-  ? ["ttft_ms", "total_ms"] as const
+  ? (protocol === "openai-realtime"
+    ? ["ttft_ms", "total_ms", "endpoint_ms"] as const
+    : ["ttft_ms", "total_ms"] as const)
   : scenario === "interruption"
   ? ["ttft_ms", "stop_ms", "recovery_ms", "recovery_total_ms"] as const
+  : scenario === "tool"
+  ? ["ttft_ms", "total_ms", "tool_ms"] as const
   : protocol === "speech-events"
   ? ["ttft_ms", "total_ms", "resume_ms"] as const
   : ["ttft_ms", "total_ms"] as const;
@@ -213,8 +249,20 @@ for (const concurrency of counts) {
     protocol,
     "--port",
     String(port),
-    "--reply-delay-ms",
-    replyDelayMs,
+    // A speech-events bot sends tool events from its staged pipeline (a fixed reply delay replaces it).
+    ...(scenario === "tool" && protocol === "speech-events"
+      ? [
+        "--stt-ms",
+        "100",
+        "--llm-ttft-ms",
+        "100",
+        "--tts-ttfb-ms",
+        "50",
+        "--tool-ms",
+        "300",
+        "--tool-events",
+      ]
+      : ["--reply-delay-ms", replyDelayMs]),
     "--done-event",
   ]);
   const bot = spawn(botCommand, botArgs, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] });
@@ -232,7 +280,7 @@ for (const concurrency of counts) {
     "--simple",
     scenario === "simple" ? "1" : "0",
     "--tools",
-    "0",
+    scenario === "tool" ? "1" : "0",
     "--interruptions",
     scenario === "interruption" ? "1" : "0",
     "--false-alarms",
@@ -341,6 +389,9 @@ for (const concurrency of counts) {
         isAudio: binary,
         isStop: head('{"type":"clear"'),
         isResume: () => false,
+        isEndpoint: () => false,
+        isToolCall: () => false,
+        isToolDone: () => false,
         endsSpeech: nth(followingEnd, binary),
       };
     } else if (protocol === "openai-realtime") {
@@ -354,6 +405,10 @@ for (const concurrency of counts) {
         isStop: (frame) =>
           frame.head.startsWith('{"type":"response.done"') && frame.head.includes('"status":"cancelled"'),
         isResume: () => false,
+        isEndpoint: head('{"type":"input_audio_buffer.speech_stopped"'),
+        isToolCall: head('{"type":"response.function_call_arguments.done"'),
+        // Realtime's tool_ms ends at the audio of the response after the function's output.
+        isToolDone: head('{"type":"response.output_audio.delta"'),
         endsSpeech: nth(followingEnd, append),
       };
     } else if (protocol === "twilio") {
@@ -364,14 +419,18 @@ for (const concurrency of counts) {
         isAudio: head('{"event":"media"'),
         isStop: head('{"event":"clear"'),
         isResume: () => false,
+        isEndpoint: () => false,
+        isToolCall: () => false,
+        isToolDone: () => false,
         endsSpeech: (frame) => frame.head.includes(`"chunk":"${followingEnd}"`),
       };
     } else {
-      // A turn's speech_end is found by count: a simple query speaks once, an interruption or a
-      // false alarm twice (the question, then the interrupting one or the noise); the barge-in is
-      // the first speech_start after it, and the interrupting question or the noise ends with the
-      // first speech_end after that. A false alarm's reply goes on past the noise, to the next turn.
-      const utterances = scenario === "simple" ? 1 : 2;
+      // A turn's speech_end is found by count: a simple query or a tool call speaks once, an
+      // interruption or a false alarm twice (the question, then the interrupting one or the noise);
+      // the barge-in is the first speech_start after it, and the interrupting question or the noise
+      // ends with the first speech_end after that. A false alarm's reply goes on past the noise, to
+      // the next turn.
+      const utterances = scenario === "simple" || scenario === "tool" ? 1 : 2;
       const speechEnd = head('{"type":"speech_end"');
       turn = {
         isEnd: nth(turnOnConnection * utterances + 1, speechEnd),
@@ -380,6 +439,9 @@ for (const concurrency of counts) {
         isAudio: head('{"event":"play_audio"'),
         isStop: head('{"event":"stop_playback"'),
         isResume: head('{"event":"playback_resume"'),
+        isEndpoint: () => false,
+        isToolCall: head('{"event":"tool_call"'),
+        isToolDone: head('{"event":"tool_result"'),
         endsSpeech: scenario === "false-alarm"
           ? nth((turnOnConnection + 1) * utterances + 1, speechEnd)
           : speechEnd,
