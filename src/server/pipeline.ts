@@ -79,7 +79,13 @@ export async function runPipeline(
     }
     const firstChunkDeadlineMs = startMs + settings.replyDelayMs;
     await waitUntil(firstChunkDeadlineMs);
-    return signal.aborted ? undefined : firstChunkDeadlineMs;
+    if (signal.aborted) return undefined;
+    // A tool the bot runs itself takes the whole fixed delay: its result goes out with the reply.
+    if (turn.kind === "tool" && !clientTool) {
+      turn.timings.tool = settings.replyDelayMs;
+      hooks.toolResult(settings.replyDelayMs);
+    }
+    return firstChunkDeadlineMs;
   }
   const sttMs = drawMs(settings.sttMs, turn.random);
   turn.timings.stt = sttMs;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { type RunningServer, serve } from "../../src/server/server.ts";
 import { fromBase64 } from "../../src/protocols/base64.ts";
-import { BotClient, fixture, sleep } from "../helpers/bot-client.ts";
+import { BotClient, fixture, shortReplyVoice, sleep } from "../helpers/bot-client.ts";
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -151,6 +151,33 @@ describe("reference server: the seed protocol", () => {
     );
     assert.equal(lines.length, 1);
     assert.equal(lines[0]!.end, "server_closed");
+  });
+
+  test("with a fixed reply delay and tool events, a tool turn sends tool_call at once and tool_result with the reply", async () => {
+    const toolBot = await serve({
+      port: 0,
+      replyDelayMs: 120,
+      toolEvents: true,
+      replyAudio: shortReplyVoice(200),
+    });
+    try {
+      const client = await BotClient.connect(toolBot.url);
+      await client.nextEvent("connected");
+      const sentAtMs = client.speak(fixture("query_02_hours.wav"), { intent: "tool_call" });
+      const call = await client.nextEvent("tool_call");
+      const result = await client.nextEvent("tool_result");
+      const first = await client.nextEvent("play_audio");
+      assert.equal(result.json?.call_id, call.json?.call_id);
+      assert.equal(result.json?.duration_ms, 120);
+      assert.ok(call.atMs - sentAtMs < 60, `tool_call ${call.atMs - sentAtMs} ms after speech_end`);
+      assert.ok(
+        result.atMs >= sentAtMs + 119.5 && result.atMs <= first.atMs,
+        "the result goes out with the reply",
+      );
+      await client.close();
+    } finally {
+      await toolBot.close();
+    }
   });
 
   test("a raw ws client can use it too (plain text frames)", async () => {
