@@ -47,6 +47,23 @@ function receivedAt(call: TwilioCall, chunk: number): number {
   return frame.atMs;
 }
 
+/**
+ * The bot's first media after it received the caller's frame `chunk` (the end of speech an
+ * interval runs from), and that interval on the bot's own clock. The bot's VAD and voxbench's (on
+ * the clip) must find that end of speech within a few frames of each other.
+ */
+function botReplyAfter(call: TwilioCall, chunk: number): number {
+  const reply = call.replies.find((candidate) =>
+    candidate.firstMediaSentMs !== undefined && candidate.firstMediaSentMs > receivedAt(call, chunk)
+  );
+  assert.ok(reply, `no reply after chunk ${chunk}`);
+  assert.ok(
+    Math.abs(reply.lastSpeechChunk - chunk) <= 3,
+    `bot's last speech chunk ${reply.lastSpeechChunk}, voxbench's ${chunk}`,
+  );
+  return reply.firstMediaSentMs! - receivedAt(call, chunk);
+}
+
 describe("Twilio Media Streams: voxbench's caller against an independent Twilio-style bot", () => {
   test("messages follow Twilio's shapes: connected, start (customParameters from --param), 20 ms media with string numbers, mark answers, stop", async () => {
     const { turns, calls } = await against(GOOD_BOT, {
@@ -98,18 +115,7 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       assert.equal(turn.outcome, "ok", turn.error ?? "");
       const call = calls.find((candidate) => candidate.streamSid === turn.session_id) ??
         calls[turn.client_id]!;
-      const chunk = turn.speech_end_chunk!;
-      const reply = call.replies.find((candidate) =>
-        candidate.firstMediaSentMs !== undefined && candidate.firstMediaSentMs > receivedAt(call, chunk)
-      );
-      assert.ok(reply, `no reply after chunk ${chunk}`);
-      // The bot's VAD and voxbench's (on the clip) find the end of speech within a few frames of each other.
-      assert.ok(
-        Math.abs(reply.lastSpeechChunk - chunk) <= 3,
-        `bot's last speech chunk ${reply.lastSpeechChunk}, voxbench's ${chunk}`,
-      );
-      const botTtftMs = reply.firstMediaSentMs! - receivedAt(call, chunk);
-      errors.push(turn.ttft_ms! - botTtftMs);
+      errors.push(turn.ttft_ms! - botReplyAfter(call, turn.speech_end_chunk!));
     }
     errors.sort((a, b) => a - b);
     const median = errors[Math.floor(errors.length / 2)]!;
@@ -160,15 +166,7 @@ describe("Twilio Media Streams: voxbench's caller against an independent Twilio-
       // barge_in_end_chunk pairs recovery_ms with the frame it runs from: the interrupting question's end.
       const endChunk = turn.barge_in_end_chunk!;
       assert.ok(endChunk > chunk, `barge_in_end_chunk ${endChunk}, barge_in_chunk ${chunk}`);
-      const answer = call.replies.find((candidate) =>
-        candidate.firstMediaSentMs !== undefined && candidate.firstMediaSentMs > receivedAt(call, endChunk)
-      );
-      assert.ok(answer, `no reply after chunk ${endChunk}`);
-      assert.ok(
-        Math.abs(answer.lastSpeechChunk - endChunk) <= 3,
-        `bot's last speech chunk ${answer.lastSpeechChunk}, voxbench's ${endChunk}`,
-      );
-      recoveryExcesses.push(turn.recovery_ms! - (answer.firstMediaSentMs! - receivedAt(call, endChunk)));
+      recoveryExcesses.push(turn.recovery_ms! - botReplyAfter(call, endChunk));
     }
     // voxbench's interval holds the bot's plus two loopback hops: never shorter, and close (the
     // median, as the ttft check above: the bot shares this test's event loop, and one stall of it
